@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Orleans.Kafka;
+
+/// <summary>
+/// Broker-wide settings under the configuration section <c>Kafka</c>, keyed by Kafka's own names
+/// (appsettings, environment <c>Kafka__num.partitions</c>, or command line <c>--Kafka:num.partitions=3</c>).
+/// </summary>
+public sealed class BrokerOptions
+{
+    public const string SectionName = "Kafka";
+
+    /// <summary>This gateway's broker id as clients see it.</summary>
+    [ConfigurationKeyName("node.id")]
+    public int NodeId { get; set; } = 1;
+
+    [ConfigurationKeyName("cluster.id")]
+    public string ClusterId { get; set; } = "orleans-kafka";
+
+    /// <summary>Address the Kafka listener binds to.</summary>
+    [ConfigurationKeyName("listener.host")]
+    public string ListenerHost { get; set; } = "127.0.0.1";
+
+    [ConfigurationKeyName("listener.port")]
+    public int ListenerPort { get; set; } = 9092;
+
+    /// <summary>Host name returned to clients in Metadata; defaults to the listener host.</summary>
+    [ConfigurationKeyName("advertised.host")]
+    public string? AdvertisedHost { get; set; }
+
+    /// <summary>Port returned to clients in Metadata; defaults to the bound port.</summary>
+    [ConfigurationKeyName("advertised.port")]
+    public int? AdvertisedPort { get; set; }
+
+    [ConfigurationKeyName("socket.request.max.bytes")]
+    public int SocketRequestMaxBytes { get; set; } = 104857600;
+
+    [ConfigurationKeyName("auto.create.topics.enable")]
+    public bool AutoCreateTopicsEnable { get; set; } = true;
+
+    [ConfigurationKeyName("num.partitions")]
+    public int NumPartitions { get; set; } = 1;
+
+    [ConfigurationKeyName("default.replication.factor")]
+    public short DefaultReplicationFactor { get; set; } = 1;
+
+    [ConfigurationKeyName("delete.topic.enable")]
+    public bool DeleteTopicEnable { get; set; } = true;
+
+    /// <summary>Root folder of partition logs and (embedded mode) grain state.</summary>
+    [ConfigurationKeyName("log.dirs")]
+    public string LogDirs { get; set; } = "./data";
+}

@@ -1,0 +1,1 @@
+Console.WriteLine("Orleans.Kafka silo: wiring lands with the foundation issue.");
