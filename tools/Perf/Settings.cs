@@ -48,7 +48,8 @@ internal sealed record SuiteSettings(
     int BatchSize,
     TimeSpan Timeout,
     string? Markdown,
-    bool ShowProgress)
+    bool ShowProgress,
+    bool CreateTopics = true)
 {
     /// <summary>The matrix: 1,000,000 × 100 B and 200,000 × 1 KiB, each with acks=1 and acks=all.</summary>
     public static IReadOnlyList<SuiteCell> DefaultCells { get; } =

@@ -108,7 +108,7 @@ internal sealed class SuiteRunner(SuiteSettings settings)
         var produceSettings = new ProduceSettings(
             settings.Bootstrap, topic, cell.Records, cell.RecordSize, cell.Acks, settings.Compression,
             settings.Partitions, settings.ReplicationFactor, settings.LingerMs, settings.BatchSize,
-            CreateTopic: true, settings.Timeout, settings.ShowProgress);
+            settings.CreateTopics, settings.Timeout, settings.ShowProgress);
         var produce = await PerfCommands.ProduceAsync(produceSettings, print: false, cancellationToken);
 
         ConsumeResult? consume = null;
