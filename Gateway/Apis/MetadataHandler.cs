@@ -1,0 +1,174 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Kafka.Gateway.Dispatch;
+using Orleans.Kafka.Gateway.Hosting;
+using Orleans.Kafka.Protocol;
+using Orleans.Kafka.Topics;
+using static Orleans.Kafka.Protocol.MetadataResponse;
+
+namespace Orleans.Kafka.Gateway.Apis;
+
+/// <summary>
+/// Metadata v0-v12: this gateway as the cluster's broker and controller, and the requested (or all) topics
+/// with partitions, leaders and replicas; auto-creates missing topics when both the client and
+/// auto.create.topics.enable allow it.
+/// </summary>
+internal sealed class MetadataHandler(IGrainFactory grains, BrokerEndpoint endpoint, IOptions<BrokerOptions> options, ILogger<MetadataHandler> logger)
+    : KafkaApiHandler<MetadataRequest, MetadataResponse>
+{
+    private readonly BrokerOptions _options = options.Value;
+
+    public override ApiKey ApiKey => ApiKey.Metadata;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 12;
+
+    protected override async ValueTask<MetadataResponse?> HandleAsync(KafkaRequestContext context, MetadataRequest request, short version, CancellationToken cancellationToken)
+    {
+        var registry = grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key);
+        var includeTopicOperations = version >= 8 && request.IncludeTopicAuthorizedOperations;
+        var response = new MetadataResponse
+        {
+            Brokers = [new MetadataResponseBroker { NodeId = endpoint.NodeId, Host = endpoint.Host(context.LocalEndPoint), Port = endpoint.Port(context.LocalEndPoint), Rack = null }],
+            ClusterId = _options.ClusterId,
+            ControllerId = endpoint.NodeId,
+            Topics = [],
+        };
+        if (version is >= 8 and <= 10)
+        {
+            response.ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? AuthorizedOperations.Cluster : AuthorizedOperations.NotRequested;
+        }
+
+        // v0: an empty list means all topics; v1+: null means all, empty means none.
+        var allTopics = request.Topics is null || (version == 0 && request.Topics.Count == 0);
+        if (allTopics)
+        {
+            foreach (var topic in await registry.ListTopics().ConfigureAwait(false))
+            {
+                response.Topics.Add(Describe(topic, includeTopicOperations, version));
+            }
+
+            return response;
+        }
+
+        // Kafka lets the client veto auto-creation from v4 on; before that only the broker setting counts.
+        var autoCreate = _options.AutoCreateTopicsEnable && (version < 4 || request.AllowAutoTopicCreation);
+        var lookups = new List<Task<MetadataResponseTopic>>();
+        var seenNames = new HashSet<string>(StringComparer.Ordinal);
+        var seenIds = new HashSet<Guid>();
+        foreach (var requested in request.Topics!)
+        {
+            if (requested.Name is null)
+            {
+                if (version < 12 || requested.TopicId == Guid.Empty)
+                {
+                    lookups.Add(Task.FromResult(Error(KafkaErrorCode.InvalidRequest, version < 12 ? string.Empty : null, requested.TopicId, version)));
+                }
+                else if (seenIds.Add(requested.TopicId))
+                {
+                    lookups.Add(LookupByIdAsync(registry, requested.TopicId, includeTopicOperations, version));
+                }
+            }
+            else if (seenNames.Add(requested.Name))
+            {
+                lookups.Add(LookupByNameAsync(registry, requested.Name, autoCreate, includeTopicOperations, version));
+            }
+        }
+
+        response.Topics.AddRange(await Task.WhenAll(lookups).ConfigureAwait(false));
+        return response;
+    }
+
+    private async Task<MetadataResponseTopic> LookupByIdAsync(ITopicRegistryGrain registry, Guid topicId, bool includeOperations, short version)
+    {
+        var topic = await registry.GetTopicById(topicId).ConfigureAwait(false);
+        return topic is null ? Error(KafkaErrorCode.UnknownTopicId, null, topicId, version) : Describe(topic, includeOperations, version);
+    }
+
+    private async Task<MetadataResponseTopic> LookupByNameAsync(ITopicRegistryGrain registry, string name, bool autoCreate, bool includeOperations, short version)
+    {
+        if (TopicNames.Validate(name) is not null)
+        {
+            return Error(KafkaErrorCode.InvalidTopicException, name, Guid.Empty, version);
+        }
+
+        var topic = await registry.GetTopic(name).ConfigureAwait(false);
+        if (topic is not null)
+        {
+            return Describe(topic, includeOperations, version);
+        }
+
+        if (!autoCreate)
+        {
+            return Error(KafkaErrorCode.UnknownTopicOrPartition, name, Guid.Empty, version);
+        }
+
+        var spec = new CreateTopicSpec(name, _options.NumPartitions, _options.DefaultReplicationFactor, null, new Dictionary<string, string?>());
+        var created = await registry.CreateTopic(spec, validateOnly: false).ConfigureAwait(false);
+        GatewayLog.TopicAutoCreated(logger, name, _options.NumPartitions, created.Error);
+        if (created.Error == KafkaErrorCode.None && created.Topic is not null)
+        {
+            return Describe(created.Topic, includeOperations, version);
+        }
+
+        if (created.Error == KafkaErrorCode.TopicAlreadyExists && await registry.GetTopic(name).ConfigureAwait(false) is { } raced)
+        {
+            // Another client created it in between: describe what exists.
+            return Describe(raced, includeOperations, version);
+        }
+
+        // Kafka reports a topic it could not create with the creation's error (e.g. INVALID_REPLICATION_FACTOR).
+        return Error(created.Error == KafkaErrorCode.None ? KafkaErrorCode.LeaderNotAvailable : created.Error, name, Guid.Empty, version);
+    }
+
+    private MetadataResponseTopic Describe(TopicInfo topic, bool includeOperations, short version)
+    {
+        var result = NewTopic(KafkaErrorCode.None, topic.Name, topic.TopicId, version);
+        result.IsInternal = topic.IsInternal;
+        if (includeOperations)
+        {
+            result.TopicAuthorizedOperations = AuthorizedOperations.Topic;
+        }
+
+        foreach (var partition in topic.Partitions.OrderBy(p => p.Index))
+        {
+            var hasLeader = partition.Leader >= 0;
+            result.Partitions.Add(new MetadataResponsePartition
+            {
+                ErrorCode = (short)(hasLeader ? KafkaErrorCode.None : KafkaErrorCode.LeaderNotAvailable),
+                PartitionIndex = partition.Index,
+
+                // Every gateway can serve every partition (it calls the partition's grain) and this gateway is the
+                // only broker it lists, so it names itself leader of every partition that has one.
+                LeaderId = hasLeader ? endpoint.NodeId : -1,
+                LeaderEpoch = partition.LeaderEpoch,
+                ReplicaNodes = [.. partition.Replicas],
+                IsrNodes = [.. partition.Isr],
+                OfflineReplicas = [],
+            });
+        }
+
+        return result;
+    }
+
+    private static MetadataResponseTopic Error(KafkaErrorCode error, string? name, Guid topicId, short version) =>
+        NewTopic(error, name, topicId, version);
+
+    private static MetadataResponseTopic NewTopic(KafkaErrorCode error, string? name, Guid topicId, short version)
+    {
+        var topic = new MetadataResponseTopic
+        {
+            ErrorCode = (short)error,
+            Name = name,
+            TopicId = version >= 10 ? topicId : Guid.Empty,
+            Partitions = [],
+        };
+        if (version >= 8)
+        {
+            topic.TopicAuthorizedOperations = AuthorizedOperations.NotRequested;
+        }
+
+        return topic;
+    }
+}
