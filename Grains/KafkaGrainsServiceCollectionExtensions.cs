@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Hosting;
+using Orleans.Kafka.Grains.Topics;
+
+namespace Orleans.Kafka.Grains;
+
+/// <summary>Registers what the Kafka grains need inside a silo.</summary>
+public static class KafkaGrainsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the grains' services: the replica placement and the <see cref="BrokerOptions"/> options entry.
+    /// Expectations on the host: bind <see cref="BrokerOptions"/> from the "Kafka" configuration section
+    /// (<c>services.Configure&lt;BrokerOptions&gt;(configuration.GetSection(BrokerOptions.SectionName))</c>), and register a
+    /// grain storage provider named "kafka" (file storage in embedded mode, ADO.NET in cluster mode, memory in tests).
+    /// </summary>
+    public static ISiloBuilder AddKafkaGrains(this ISiloBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddKafkaGrains();
+        return builder;
+    }
+
+    /// <inheritdoc cref="AddKafkaGrains(ISiloBuilder)"/>
+    public static IServiceCollection AddKafkaGrains(this IServiceCollection services)
+    {
+        services.AddOptions<BrokerOptions>();
+        services.TryAddSingleton<IReplicaPlacement, LocalReplicaPlacement>();
+        return services;
+    }
+}

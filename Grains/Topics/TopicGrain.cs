@@ -1,0 +1,218 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Kafka.Protocol;
+using Orleans.Kafka.Topics;
+using Orleans.Runtime;
+
+namespace Orleans.Kafka.Grains.Topics;
+
+/// <summary>
+/// One topic's metadata (key: topic name): id, partitions with replica assignment, config overrides.
+/// This grain's persisted state is the truth for partitions and configs; after each persisted change it pushes the new
+/// <see cref="TopicInfo"/> to the registry (see <see cref="TopicRegistryGrain"/> for the whole consistency story).
+/// Writes are non-reentrant; reads are interleaved and only ever see <see cref="_info"/>, which is replaced after
+/// storage accepted a change.
+/// </summary>
+public sealed class TopicGrain(
+    [PersistentState("topic", "kafka")] IPersistentState<TopicState> state,
+    IReplicaPlacement placement,
+    ILogger<TopicGrain> logger) : Grain, ITopicGrain, ITopicLifecycle
+{
+    /// <summary>The committed snapshot; null when this topic does not exist.</summary>
+    private TopicInfo? _info;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.TopicId == Guid.Empty)
+        {
+            return;
+        }
+
+        // The registry decides whether this topic exists: state it does not list is left over from a create or
+        // delete interrupted half-way, and must not resurface as a topic.
+        var listed = await GrainFactory.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).GetTopic(Name);
+        if (listed?.TopicId != state.State.TopicId)
+        {
+            TopicLog.StaleStateCleared(logger, Name, state.State.TopicId);
+            await ClearState();
+            return;
+        }
+
+        _info = Snapshot(state.State);
+    }
+
+    public Task<TopicInfo?> GetInfo() => Task.FromResult(_info);
+
+    public async Task Initialize(TopicInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        await Persist(TopicState.From(info));
+    }
+
+    public async Task Clear(Guid topicId)
+    {
+        if (state.State.TopicId == topicId)
+        {
+            await ClearState();
+        }
+
+        DeactivateOnIdle();
+    }
+
+    public async Task<AdminResult> CreatePartitions(int totalCount, IReadOnlyList<IReadOnlyList<int>>? assignments, bool validateOnly)
+    {
+        if (_info is not { } current)
+        {
+            return UnknownTopic;
+        }
+
+        var existing = current.Partitions.Count;
+        if (totalCount == existing)
+        {
+            return new AdminResult(KafkaErrorCode.InvalidPartitions, $"Topic already has {existing} partition(s).");
+        }
+
+        if (totalCount < existing)
+        {
+            return new AdminResult(KafkaErrorCode.InvalidPartitions,
+                $"The topic {current.Name} currently has {existing} partition(s); {totalCount} would not be an increase.");
+        }
+
+        if (totalCount > ReplicaAssignments.MaxPartitions)
+        {
+            return new AdminResult(KafkaErrorCode.InvalidPartitions, ReplicaAssignments.TooManyPartitions(totalCount));
+        }
+
+        var additional = totalCount - existing;
+        var replicationFactor = current.Partitions[0].Replicas.Count;
+        var brokers = placement.AvailableBrokers();
+        IReadOnlyList<int[]> placed;
+        if (assignments is not null)
+        {
+            if (assignments.Count != additional)
+            {
+                return new AdminResult(KafkaErrorCode.InvalidReplicaAssignment,
+                    $"Attempted to add {additional} additional partition(s), but only {assignments.Count} assignment(s) were specified.");
+            }
+
+            foreach (var replicas in assignments)
+            {
+                if (ReplicaAssignments.ValidateReplicas(replicas, replicationFactor, brokers) is { } error)
+                {
+                    return error;
+                }
+            }
+
+            placed = [.. assignments.Select(a => a.ToArray())];
+        }
+        else if (replicationFactor > brokers.Count)
+        {
+            return new AdminResult(KafkaErrorCode.InvalidReplicationFactor,
+                ReplicaAssignments.ReplicationFactorTooLarge(replicationFactor, brokers.Count));
+        }
+        else
+        {
+            placed = placement.Place(existing, additional, replicationFactor, brokers);
+        }
+
+        if (validateOnly)
+        {
+            return AdminResult.Ok;
+        }
+
+        var next = state.State.Copy();
+        next.Partitions.AddRange(placed.Select(r => new PartitionState { Replicas = [.. r] }));
+        var result = await Commit(next);
+        if (result.IsOk)
+        {
+            TopicLog.PartitionsAdded(logger, Name, totalCount);
+        }
+
+        return result;
+    }
+
+    public Task<DescribeConfigsResult> DescribeConfigs(IReadOnlyList<string>? keys, bool includeSynonyms, bool includeDocumentation)
+    {
+        var result = _info is { } current
+            ? new DescribeConfigsResult(KafkaErrorCode.None, null,
+                TopicConfigCatalog.Describe(current.ConfigOverrides, keys, includeSynonyms, includeDocumentation))
+            : new DescribeConfigsResult(UnknownTopic.Error, UnknownTopic.Message, []);
+        return Task.FromResult(result);
+    }
+
+    public Task<AdminResult> ReplaceConfigs(IReadOnlyDictionary<string, string?> configs, bool validateOnly) =>
+        ChangeConfigs(_ => TopicConfigEditor.Replace(configs, KafkaErrorCode.InvalidRequest), validateOnly);
+
+    public Task<AdminResult> AlterConfigs(IReadOnlyList<ConfigAlteration> alterations, bool validateOnly) =>
+        ChangeConfigs(current => TopicConfigEditor.Apply(current, alterations), validateOnly);
+
+    private async Task<AdminResult> ChangeConfigs(Func<IReadOnlyDictionary<string, string>, ConfigEditResult> edit, bool validateOnly)
+    {
+        if (_info is not { } current)
+        {
+            return UnknownTopic;
+        }
+
+        var edited = edit(current.ConfigOverrides);
+        if (!edited.Outcome.IsOk || validateOnly)
+        {
+            return edited.Outcome;
+        }
+
+        var next = state.State.Copy();
+        next.Configs = new Dictionary<string, string>(edited.Overrides);
+        var result = await Commit(next);
+        if (result.IsOk)
+        {
+            TopicLog.ConfigsChanged(logger, Name, string.Join(", ", next.Configs.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}")));
+        }
+
+        return result;
+    }
+
+    /// <summary>Persists a change, publishes it locally, then pushes it to the registry (the order readers rely on).</summary>
+    private async Task<AdminResult> Commit(TopicState next)
+    {
+        await Persist(next);
+        var registry = GrainFactory.GetGrain<ITopicRegistrySync>(ITopicRegistryGrain.Key);
+        if (await registry.TopicChanged(_info!))
+        {
+            return AdminResult.Ok;
+        }
+
+        // Deleted while we were writing: the registry's Clear call follows and wipes this state.
+        TopicLog.ChangeRacedWithDelete(logger, Name, next.TopicId);
+        return UnknownTopic;
+    }
+
+    /// <summary>Writes the state; on failure the previous state is put back so nothing unpersisted is ever served.</summary>
+    private async Task Persist(TopicState next)
+    {
+        var previous = state.State;
+        state.State = next;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State = previous;
+            throw;
+        }
+
+        _info = Snapshot(next);
+    }
+
+    private async Task ClearState()
+    {
+        await state.ClearStateAsync();
+        state.State = new TopicState();
+        _info = null;
+    }
+
+    private TopicInfo Snapshot(TopicState s) => s.ToInfo(Name);
+
+    private static readonly AdminResult UnknownTopic =
+        new(KafkaErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition.");
+}

@@ -1,0 +1,187 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Kafka.Protocol;
+using Orleans.Kafka.Topics;
+using Orleans.Runtime;
+
+namespace Orleans.Kafka.Grains.Topics;
+
+/// <summary>
+/// The catalogue of topics (key "topics"). Its persisted state is the source of truth for which topics exist and their ids.
+///
+/// Consistency between the registry and topic grains:
+/// <list type="bullet">
+/// <item>Create: validate, write the topic grain first (<see cref="ITopicLifecycle.Initialize"/>), then persist the registry
+///   entry. A crash in between leaves topic-grain state the registry does not list; the topic grain drops such leftovers
+///   when it activates, and a later create overwrites them. The topic only becomes visible once the registry persisted it.</item>
+/// <item>Delete: persist the removal first (the topic disappears for everyone), then clear the topic grain.</item>
+/// <item>Changes made by a topic grain (partitions, configs) are persisted by that grain and then pushed here through
+///   <see cref="ITopicRegistrySync.TopicChanged"/>, which replaces the cached <see cref="TopicInfo"/> only if the topic
+///   still exists with the same id. The topic grain answers its caller only after the push, so reads of the registry
+///   that follow a successful change see it.</item>
+/// </list>
+/// Create and delete are non-reentrant (so duplicate concurrent creates serialize: the first wins, the rest get
+/// TOPIC_ALREADY_EXISTS); reads and TopicChanged interleave. Reads use <see cref="_view"/>, which is replaced in one
+/// assignment after each successful write, and persistence is serialized through <see cref="_writeTail"/> because
+/// TopicChanged can interleave with a create/delete.
+/// </summary>
+public sealed class TopicRegistryGrain(
+    [PersistentState("topicRegistry", "kafka")] IPersistentState<TopicRegistryState> state,
+    IOptions<BrokerOptions> options,
+    IReplicaPlacement placement,
+    ILogger<TopicRegistryGrain> logger) : Grain, ITopicRegistryGrain, ITopicRegistrySync
+{
+    private TopicRegistryView _view = TopicRegistryView.Empty;
+    private Task _writeTail = Task.CompletedTask;
+
+    /// <summary>The topic being created right now: its grain is initialized but the registry has not persisted it yet.</summary>
+    private TopicInfo? _pending;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _view = new TopicRegistryView(state.State.Topics.Select(e => e.ToInfo()));
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<TopicInfo>> ListTopics() => Task.FromResult(_view.Topics);
+
+    public Task<TopicInfo?> GetTopic(string name) => Task.FromResult(_view.ByName(name));
+
+    public Task<TopicInfo?> GetTopicById(Guid topicId) => Task.FromResult(_view.ById(topicId));
+
+    public async Task<CreateTopicResult> CreateTopic(CreateTopicSpec spec, bool validateOnly)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var nameError = TopicNames.Validate(spec.Name);
+        if (nameError is not null)
+        {
+            return Failed(KafkaErrorCode.InvalidTopicException, nameError);
+        }
+
+        if (_view.ByName(spec.Name) is not null)
+        {
+            return Failed(KafkaErrorCode.TopicAlreadyExists, $"Topic '{spec.Name}' already exists.");
+        }
+
+        if (_view.CollidingName(spec.Name) is { } colliding)
+        {
+            return Failed(KafkaErrorCode.InvalidTopicException, $"Topic '{spec.Name}' collides with existing topic: {colliding}");
+        }
+
+        var plan = new TopicCreationPlanner(options.Value, placement).Plan(spec);
+        if (!plan.Outcome.IsOk)
+        {
+            return Failed(plan.Outcome.Error, plan.Outcome.Message);
+        }
+
+        var configs = TopicConfigCatalog.Describe(plan.Overrides, keys: null, includeSynonyms: false, includeDocumentation: false);
+        if (validateOnly)
+        {
+            // Nothing is created, so there is no id yet: Guid.Empty marks the would-be topic.
+            var wouldBe = new TopicInfo(spec.Name, Guid.Empty, plan.Partitions, plan.Overrides);
+            return new CreateTopicResult(KafkaErrorCode.None, null, wouldBe, configs);
+        }
+
+        _pending = new TopicInfo(spec.Name, Guid.NewGuid(), plan.Partitions, plan.Overrides);
+        try
+        {
+            await GrainFactory.GetGrain<ITopicLifecycle>(spec.Name).Initialize(_pending);
+
+            // A topic-grain change may have landed while Initialize ran (see TopicChanged): commit the latest snapshot.
+            var created = _pending;
+            await Commit(_view.With(created));
+            TopicLog.TopicCreated(logger, created.Name, created.TopicId, created.Partitions.Count, created.Partitions[0].Replicas.Count);
+            return new CreateTopicResult(KafkaErrorCode.None, null, created, configs);
+        }
+        finally
+        {
+            _pending = null;
+        }
+    }
+
+    public async Task<DeleteTopicResult> DeleteTopic(string? name, Guid topicId)
+    {
+        TopicInfo? topic;
+        if (name is not null)
+        {
+            topic = _view.ByName(name);
+            if (topic is null)
+            {
+                return new DeleteTopicResult(KafkaErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition.", name, topicId);
+            }
+        }
+        else if (topicId == Guid.Empty)
+        {
+            return new DeleteTopicResult(KafkaErrorCode.InvalidRequest, "Neither a topic name nor a topic id was given.", null, topicId);
+        }
+        else
+        {
+            topic = _view.ById(topicId);
+            if (topic is null)
+            {
+                return new DeleteTopicResult(KafkaErrorCode.UnknownTopicId, "This server does not host this topic ID.", null, topicId);
+            }
+        }
+
+        if (!options.Value.DeleteTopicEnable)
+        {
+            return new DeleteTopicResult(KafkaErrorCode.TopicDeletionDisabled, "Topic deletion is disabled.", topic.Name, topic.TopicId);
+        }
+
+        await Commit(_view.Without(topic.Name));
+        await GrainFactory.GetGrain<ITopicLifecycle>(topic.Name).Clear(topic.TopicId);
+        TopicLog.TopicDeleted(logger, topic.Name, topic.TopicId);
+        return new DeleteTopicResult(KafkaErrorCode.None, null, topic.Name, topic.TopicId);
+    }
+
+    public async Task<bool> TopicChanged(TopicInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        if (_pending is not null && _pending.TopicId == info.TopicId)
+        {
+            _pending = info;
+            return true;
+        }
+
+        // Check again inside the write gate: a delete may be persisting right now.
+        var applied = false;
+        await Serialized(async () =>
+        {
+            if (_view.ByName(info.Name)?.TopicId == info.TopicId)
+            {
+                await PersistAndPublish(_view.With(info));
+                applied = true;
+            }
+        });
+        return applied;
+    }
+
+    private Task Commit(TopicRegistryView next) => Serialized(() => PersistAndPublish(next));
+
+    /// <summary>Persists the view, and publishes it only once storage accepted it.</summary>
+    private async Task PersistAndPublish(TopicRegistryView next)
+    {
+        state.State = new TopicRegistryState { Topics = [.. next.Topics.Select(RegistryEntry.From)] };
+        await state.WriteStateAsync();
+        _view = next;
+    }
+
+    /// <summary>Runs writes one at a time even when an interleaved TopicChanged overlaps a create or delete.</summary>
+    private async Task Serialized(Func<Task> write)
+    {
+        var previous = _writeTail;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _writeTail = done.Task;
+        try
+        {
+            await previous;
+            await write();
+        }
+        finally
+        {
+            done.SetResult();
+        }
+    }
+
+    private static CreateTopicResult Failed(KafkaErrorCode code, string? message) => new(code, message, null, null);
+}
