@@ -1,0 +1,255 @@
+using System.Buffers;
+using Orleans.Kafka.Storage.Records;
+
+namespace Orleans.Kafka.Storage.Log;
+
+public sealed partial class PartitionLog
+{
+    /// <summary>
+    /// Appends a produce request's record batches as the leader: validates every batch (framing,
+    /// CRC, size, record rules, timestamps), assigns offsets from the log end by rewriting each
+    /// header's baseOffset and partitionLeaderEpoch (and, under LogAppendTime, maxTimestamp and the
+    /// CRC), then writes them in one piece. A bad batch fails the whole call with a
+    /// <see cref="LogException"/> and nothing is written.
+    /// </summary>
+    public AppendResult Append(ReadOnlyMemory<byte> batches, int leaderEpoch)
+    {
+        lock (_writeLock)
+        {
+            ThrowIfClosed();
+            return AppendLocked(batches.Span, leaderEpoch, assignOffsets: true);
+        }
+    }
+
+    /// <summary>
+    /// Appends batches replicated from the leader as they are (offsets, epochs and timestamps
+    /// kept). Checks framing, CRC and that offsets follow the log end.
+    /// </summary>
+    public AppendResult AppendAsFollower(ReadOnlyMemory<byte> batches)
+    {
+        lock (_writeLock)
+        {
+            ThrowIfClosed();
+            return AppendLocked(batches.Span, leaderEpoch: -1, assignOffsets: false);
+        }
+    }
+
+    private AppendResult AppendLocked(ReadOnlySpan<byte> input, int leaderEpoch, bool assignOffsets)
+    {
+        if (input.IsEmpty)
+        {
+            throw new LogException(LogErrorKind.InvalidRecord, "The append holds no record batch.");
+        }
+
+        if (input.Length > _config.SegmentBytes)
+        {
+            throw new LogException(LogErrorKind.RecordListTooLarge, $"The append of {input.Length} bytes exceeds segment.bytes={_config.SegmentBytes}.");
+        }
+
+        var nowMs = NowMs();
+        var buffer = ArrayPool<byte>.Shared.Rent(input.Length);
+        try
+        {
+            var data = buffer.AsSpan(0, input.Length);
+            input.CopyTo(data);
+            var placements = Validate(data, assignOffsets, nowMs, out var recordCount);
+            if (!assignOffsets)
+            {
+                CheckFollowerOffsets(placements);
+            }
+
+            var logAppendTime = -1L;
+            if (assignOffsets)
+            {
+                var timestampType = _config.MessageTimestampType;
+                for (var i = 0; i < placements.Length; i++)
+                {
+                    var batch = data.Slice((int)placements[i].Position, placements[i].Size);
+                    RecordBatch.SetBaseOffset(batch, placements[i].BaseOffset);
+                    RecordBatch.SetPartitionLeaderEpoch(batch, leaderEpoch);
+                    if (timestampType == TimestampType.LogAppendTime)
+                    {
+                        RecordBatch.SetLogAppendTime(batch, nowMs);
+                        placements[i] = placements[i] with { MaxTimestamp = nowMs };
+                        logAppendTime = nowMs;
+                    }
+                }
+            }
+
+            var first = placements[0];
+            var last = placements[^1];
+            MaybeRoll(first.BaseOffset, last.NextOffset - 1, data.Length, nowMs);
+            _state.Active.Append(data, placements);
+
+            _unflushedMessages += recordCount;
+            if (_unflushedMessages >= _config.FlushMessages
+                || (_config.FlushMs != long.MaxValue && nowMs - _lastFlushMs >= _config.FlushMs))
+            {
+                FlushLocked();
+            }
+
+            var maxTimestamp = placements.Max(p => p.MaxTimestamp);
+            return new AppendResult(first.BaseOffset, last.NextOffset - 1, logAppendTime, _state.LogStartOffset, placements.Length, recordCount, maxTimestamp);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Checks every batch in <paramref name="data"/> and plans where it goes. Offsets planned are
+    /// the ones to assign (leader) or the batch's own (follower).
+    /// </summary>
+    private BatchPlacement[] Validate(ReadOnlySpan<byte> data, bool assignOffsets, long nowMs, out long recordCount)
+    {
+        var placements = new List<BatchPlacement>();
+        ArrayBufferWriter<byte>? scratch = null;
+        var next = LogEndOffset;
+        recordCount = 0;
+        var position = 0;
+        while (position < data.Length)
+        {
+            var rest = data[position..];
+            if (!RecordBatch.TryPeekSize(rest, out var size) || size < RecordBatchHeader.Size)
+            {
+                throw new LogException(LogErrorKind.CorruptMessage, $"Record batch at byte {position} is truncated or has a bad length.");
+            }
+
+            if (size > _config.MaxMessageBytes)
+            {
+                throw new LogException(LogErrorKind.MessageTooLarge, $"Record batch of {size} bytes exceeds max.message.bytes={_config.MaxMessageBytes}.");
+            }
+
+            var error = RecordBatch.Validate(rest, out var header, out var reason);
+            if (error == BatchError.None && assignOffsets)
+            {
+                if (header.RecordCount == 0 || header.LastOffsetDelta != header.RecordCount - 1)
+                {
+                    error = BatchError.InvalidRecord;
+                    reason = $"Record batch declares {header.RecordCount} records and last offset delta {header.LastOffsetDelta}.";
+                }
+                else if (header.Compression == Compression.CompressionType.None || _config.ValidateCompressedRecords)
+                {
+                    error = RecordBatch.ValidateRecords(rest[..size], scratch ??= new ArrayBufferWriter<byte>(), out reason);
+                }
+            }
+
+            if (error != BatchError.None)
+            {
+                var kind = error == BatchError.Corrupt ? LogErrorKind.CorruptMessage : LogErrorKind.InvalidRecord;
+                throw new LogException(kind, $"Record batch at byte {position}: {reason}");
+            }
+
+            if (assignOffsets && _config.MessageTimestampType == TimestampType.CreateTime)
+            {
+                CheckTimestamp(header.BaseTimestamp, nowMs);
+                CheckTimestamp(header.MaxTimestamp, nowMs);
+            }
+
+            var baseOffset = assignOffsets ? next : header.BaseOffset;
+            var nextOffset = baseOffset + header.LastOffsetDelta + 1;
+            placements.Add(new BatchPlacement(position, size, baseOffset, nextOffset, header.MaxTimestamp));
+            next = nextOffset;
+            recordCount += header.RecordCount;
+            position += size;
+        }
+
+        return [.. placements];
+    }
+
+    private void CheckTimestamp(long timestamp, long nowMs)
+    {
+        var tooOld = _config.MessageTimestampBeforeMaxMs != long.MaxValue && timestamp < nowMs - _config.MessageTimestampBeforeMaxMs;
+        var tooNew = _config.MessageTimestampAfterMaxMs != long.MaxValue && timestamp > nowMs + _config.MessageTimestampAfterMaxMs;
+        if (tooOld || tooNew)
+        {
+            throw new LogException(LogErrorKind.InvalidTimestamp, $"Timestamp {timestamp} is outside the window allowed around broker time {nowMs}.");
+        }
+    }
+
+    private void CheckFollowerOffsets(BatchPlacement[] placements)
+    {
+        var expected = LogEndOffset;
+        foreach (var p in placements)
+        {
+            if (p.BaseOffset < expected)
+            {
+                throw new LogException(LogErrorKind.NonMonotonicOffset, $"Replicated batch at offset {p.BaseOffset} is below the expected {expected}.");
+            }
+
+            expected = p.NextOffset;
+        }
+    }
+
+    /// <summary>
+    /// Rolls to a new segment when the append would overflow <c>segment.bytes</c>, the active
+    /// segment is older than <c>segment.ms</c>, an index is full, or offsets would not fit the
+    /// index's 32-bit relative form.
+    /// </summary>
+    private void MaybeRoll(long firstOffset, long lastOffset, int size, long nowMs)
+    {
+        var active = _state.Active;
+        if (active.Size == 0)
+        {
+            if (firstOffset != active.BaseOffset)
+            {
+                // A follower's first batch may start past the end (the leader's log was compacted
+                // or truncated at its start): the empty segment moves to where the data begins.
+                var state = _state;
+                var segment = LogSegment.Create(Directory, firstOffset, _config, nowMs);
+                _structure.EnterWriteLock();
+                try
+                {
+                    Publish(state with { Segments = [.. state.Segments[..^1], segment] });
+                    active.Delete();
+                }
+                finally
+                {
+                    _structure.ExitWriteLock();
+                }
+            }
+
+            return;
+        }
+
+        if (active.Size + size > _config.SegmentBytes
+            || nowMs - active.RollingBaseTimestamp > _config.SegmentMs
+            || active.IndexesFull
+            || lastOffset - active.BaseOffset > int.MaxValue)
+        {
+            Roll(Math.Max(firstOffset, active.End.NextOffset), nowMs);
+        }
+    }
+
+    private void Roll(long baseOffset, long nowMs)
+    {
+        var state = _state;
+        var previous = state.Active;
+        previous.Seal();
+        var segment = LogSegment.Create(Directory, baseOffset, _config, nowMs);
+        Publish(state with { Segments = [.. state.Segments, segment] });
+        // Everything in the sealed segment is on disk now.
+        var flushedTo = previous.End.NextOffset;
+        if (flushedTo > _recoveryPoint)
+        {
+            Volatile.Write(ref _recoveryPoint, flushedTo);
+            LogCheckpoints.WriteOffset(Directory, LogCheckpoints.RecoveryPointFile, flushedTo);
+        }
+
+        SegmentRolled?.Invoke(baseOffset);
+    }
+
+    /// <summary>Starts a new segment now (e.g. before compaction, or by an operator).</summary>
+    public void Roll()
+    {
+        lock (_writeLock)
+        {
+            ThrowIfClosed();
+            if (_state.Active.Size > 0)
+            {
+                Roll(_state.Active.End.NextOffset, NowMs());
+            }
+        }
+    }
+}

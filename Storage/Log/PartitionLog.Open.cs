@@ -1,0 +1,150 @@
+namespace Orleans.Kafka.Storage.Log;
+
+public sealed partial class PartitionLog
+{
+    /// <summary>
+    /// Opens (or creates) the log in <paramref name="directory"/>. After a clean shutdown it
+    /// trusts the files and only reads the active segment's index tail; after a crash it scans
+    /// the segments from the recovery point on, cuts a torn or corrupt tail (and every segment
+    /// after it) and rebuilds their indexes.
+    /// </summary>
+    public static PartitionLog Open(string directory, LogConfig config, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        time ??= TimeProvider.System;
+        System.IO.Directory.CreateDirectory(directory);
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var clean = LogCheckpoints.ConsumeCleanShutdownMarker(directory);
+        RemoveLeftovers(directory);
+
+        var bases = System.IO.Directory.EnumerateFiles(directory, "*" + LogSegment.LogSuffix)
+            .Select(path => LogSegment.TryParseBaseOffset(path, out var b) ? b : -1)
+            .Where(b => b >= 0)
+            .Order()
+            .ToList();
+        var logStart = LogCheckpoints.ReadOffset(directory, LogCheckpoints.LogStartOffsetFile);
+        var checkpoint = LogCheckpoints.ReadOffset(directory, LogCheckpoints.RecoveryPointFile) ?? 0;
+        var segments = new List<LogSegment>(bases.Count);
+        try
+        {
+            if (bases.Count == 0)
+            {
+                segments.Add(LogSegment.Create(directory, Math.Max(logStart ?? 0, 0), config, nowMs));
+            }
+            else if (clean)
+            {
+                foreach (var b in bases)
+                {
+                    segments.Add(LogSegment.OpenTrusted(directory, b, config));
+                }
+
+                segments[^1].OpenForAppend(nowMs);
+            }
+            else
+            {
+                for (var i = 0; i < bases.Count; i++)
+                {
+                    // Segments that end at or below the recovery point were flushed whole.
+                    if (i + 1 < bases.Count && bases[i + 1] <= checkpoint)
+                    {
+                        segments.Add(LogSegment.OpenTrusted(directory, bases[i], config));
+                        continue;
+                    }
+
+                    var segment = LogSegment.OpenRecovering(directory, bases[i], config, nowMs, out var truncated);
+                    segments.Add(segment);
+                    if (!truncated && i + 1 < bases.Count)
+                    {
+                        segment.Seal();
+                    }
+
+                    if (truncated)
+                    {
+                        // Everything after a corrupt point is unreachable: Kafka deletes it too.
+                        for (var j = i + 1; j < bases.Count; j++)
+                        {
+                            DeleteSegmentFiles(directory, bases[j]);
+                        }
+
+                        break;
+                    }
+                }
+
+                DropEmptyTrailingSegments(segments);
+            }
+
+            var active = segments[^1];
+            var logEnd = active.End.NextOffset;
+            var start = Math.Max(logStart ?? segments[0].BaseOffset, segments[0].BaseOffset);
+            if (start > logEnd)
+            {
+                // The start was moved past data that the crash then took away: start afresh there.
+                foreach (var s in segments)
+                {
+                    s.Delete();
+                }
+
+                segments.Clear();
+                segments.Add(LogSegment.Create(directory, start, config, nowMs));
+            }
+
+            var log = new PartitionLog(directory, config, time, new LogState([.. segments], start), Math.Min(checkpoint, segments[^1].End.NextOffset), clean);
+            return log;
+        }
+        catch
+        {
+            foreach (var s in segments)
+            {
+                s.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// After a crash the last segment can be a freshly rolled, empty one whose predecessor was
+    /// cut back; keep a single empty active segment at the true end.
+    /// </summary>
+    private static void DropEmptyTrailingSegments(List<LogSegment> segments)
+    {
+        while (segments.Count > 1 && segments[^1].Size == 0 && segments[^2].End.NextOffset < segments[^1].BaseOffset)
+        {
+            segments[^1].Delete();
+            segments.RemoveAt(segments.Count - 1);
+        }
+    }
+
+    private static void DeleteSegmentFiles(string directory, long baseOffset)
+    {
+        File.Delete(LogSegment.FilePath(directory, baseOffset, LogSegment.LogSuffix));
+        File.Delete(LogSegment.FilePath(directory, baseOffset, LogSegment.IndexSuffix));
+        File.Delete(LogSegment.FilePath(directory, baseOffset, LogSegment.TimeIndexSuffix));
+    }
+
+    /// <summary>Temporary files of an interrupted checkpoint write, deletion or compaction.</summary>
+    private static void RemoveLeftovers(string directory)
+    {
+        foreach (var path in System.IO.Directory.EnumerateFiles(directory))
+        {
+            if (path.EndsWith(".tmp", StringComparison.Ordinal)
+                || path.EndsWith(".deleted", StringComparison.Ordinal)
+                || path.EndsWith(".cleaned", StringComparison.Ordinal))
+            {
+                File.Delete(path);
+            }
+        }
+
+        // Orphan index files (their log is gone) would confuse a later segment with that base.
+        foreach (var path in System.IO.Directory.EnumerateFiles(directory, "*" + LogSegment.IndexSuffix)
+            .Concat(System.IO.Directory.EnumerateFiles(directory, "*" + LogSegment.TimeIndexSuffix)))
+        {
+            var logPath = Path.ChangeExtension(path, LogSegment.LogSuffix);
+            if (!File.Exists(logPath))
+            {
+                File.Delete(path);
+            }
+        }
+    }
+}
