@@ -25,7 +25,32 @@ public static class TopicConfigCatalog
     public static string? Validate(string name, string value) =>
         TryGet(name, out var definition) ? definition.Validate(value) : UnknownName(name);
 
-    public static string UnknownName(string name) => $"Unknown topic config name: {name}";
+    public static string UnknownName(string? name) => $"Unknown topic config name: {name}";
+
+    /// <summary>The value in force for <paramref name="name"/>: the topic's override, else Kafka's default.</summary>
+    public static string EffectiveValue(IReadOnlyDictionary<string, string> overrides, string name)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        if (!TryGet(name, out var definition))
+        {
+            throw new ArgumentException(UnknownName(name), nameof(name));
+        }
+
+        return overrides.TryGetValue(name, out var value) ? value : definition.DefaultValue;
+    }
+
+    /// <summary>Typed read of an INT/LONG config in force (overrides are validated and normalized when stored).</summary>
+    public static long GetLong(IReadOnlyDictionary<string, string> overrides, string name) =>
+        long.Parse(EffectiveValue(overrides, name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+
+    public static double GetDouble(IReadOnlyDictionary<string, string> overrides, string name) =>
+        double.Parse(EffectiveValue(overrides, name), NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    public static bool GetBoolean(IReadOnlyDictionary<string, string> overrides, string name) =>
+        bool.Parse(EffectiveValue(overrides, name));
+
+    public static IReadOnlyList<string> GetList(IReadOnlyDictionary<string, string> overrides, string name) =>
+        TopicConfigDefinition.SplitList(EffectiveValue(overrides, name));
 
     /// <summary>
     /// DescribeConfigs for a topic: overrides come from DynamicTopicConfig, everything else is the DefaultConfig value.

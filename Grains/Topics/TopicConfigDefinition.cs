@@ -61,6 +61,17 @@ public sealed class TopicConfigDefinition
         };
     }
 
+    /// <summary>
+    /// The form stored as an override: scalars trimmed (Kafka parses them trimmed), lists re-joined without blanks,
+    /// so readers of <c>ConfigOverrides</c> can parse values with no further cleaning.
+    /// </summary>
+    public string Normalize(string value) => Type switch
+    {
+        ConfigType.List => string.Join(",", SplitList(value)),
+        ConfigType.String or ConfigType.Password or ConfigType.Class => value,
+        _ => value.Trim(),
+    };
+
     /// <summary>Splits a list-type value as Kafka does: comma separated, trimmed, empty items dropped.</summary>
     public static IReadOnlyList<string> SplitList(string value) =>
         value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

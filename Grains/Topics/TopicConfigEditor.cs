@@ -31,21 +31,27 @@ public static class TopicConfigEditor
 
         foreach (var (name, value) in configs.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
-            var error = TopicConfigCatalog.Validate(name, value!);
+            if (!TopicConfigCatalog.TryGet(name, out var definition))
+            {
+                return Failure(KafkaErrorCode.InvalidConfig, TopicConfigCatalog.UnknownName(name));
+            }
+
+            var error = definition.Validate(value!);
             if (error is not null)
             {
                 return Failure(KafkaErrorCode.InvalidConfig, error);
             }
 
-            result[name] = value!;
+            result[name] = definition.Normalize(value!);
         }
 
         return Success(result);
     }
 
     /// <summary>IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT applied in order to the current overrides.</summary>
-    public static ConfigEditResult Apply(IReadOnlyDictionary<string, string> current, IReadOnlyList<ConfigAlteration> alterations)
+    public static ConfigEditResult Apply(IReadOnlyDictionary<string, string> current, IReadOnlyList<ConfigAlteration>? alterations)
     {
+        alterations ??= [];
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var alteration in alterations)
         {
@@ -58,7 +64,7 @@ public static class TopicConfigEditor
         var result = new Dictionary<string, string>(current, StringComparer.Ordinal);
         foreach (var alteration in alterations)
         {
-            if (!TopicConfigCatalog.TryGet(alteration.Name, out var definition))
+            if (alteration.Name is null || !TopicConfigCatalog.TryGet(alteration.Name, out var definition))
             {
                 return Failure(KafkaErrorCode.InvalidConfig, TopicConfigCatalog.UnknownName(alteration.Name));
             }
@@ -93,7 +99,7 @@ public static class TopicConfigEditor
             return new AdminResult(KafkaErrorCode.InvalidConfig, error);
         }
 
-        overrides[definition.Name] = value;
+        overrides[definition.Name] = definition.Normalize(value);
         return null;
     }
 

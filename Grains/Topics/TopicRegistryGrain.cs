@@ -45,7 +45,7 @@ public sealed class TopicRegistryGrain(
 
     public Task<IReadOnlyList<TopicInfo>> ListTopics() => Task.FromResult(_view.Topics);
 
-    public Task<TopicInfo?> GetTopic(string name) => Task.FromResult(_view.ByName(name));
+    public Task<TopicInfo?> GetTopic(string name) => Task.FromResult(name is null ? null : _view.ByName(name));
 
     public Task<TopicInfo?> GetTopicById(Guid topicId) => Task.FromResult(_view.ById(topicId));
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
+using Orleans.Kafka.Storage;
 using Orleans.Storage;
 using Orleans.TestingHost;
 
@@ -11,13 +12,21 @@ public static class TopicClusters
     public const int NodeId = 1;
     public const int DefaultPartitions = 3;
 
-    /// <summary>Starts a cluster; with <paramref name="store"/> the "kafka" storage survives the cluster, else it is Orleans' memory storage.</summary>
-    public static async Task<InProcessTestCluster> StartAsync(short silos, SharedGrainStore? store = null, Action<BrokerOptions>? configure = null)
+    /// <summary>
+    /// Starts a cluster. "kafka" storage is the project's file storage under <paramref name="fileStorageRoot"/> when given,
+    /// else <paramref name="store"/> (outlives the cluster) when given, else Orleans' memory storage.
+    /// </summary>
+    public static async Task<InProcessTestCluster> StartAsync(
+        short silos, SharedGrainStore? store = null, Action<BrokerOptions>? configure = null, string? fileStorageRoot = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSilo((_, silo) =>
         {
-            if (store is null)
+            if (fileStorageRoot is not null)
+            {
+                silo.AddKafkaFileGrainStorage("kafka", o => o.RootDirectory = fileStorageRoot);
+            }
+            else if (store is null)
             {
                 silo.AddMemoryGrainStorage("kafka");
             }

@@ -59,24 +59,71 @@ public sealed class TopicRestartTests
     [Fact]
     public async Task Leftover_topic_state_the_registry_does_not_list_is_dropped()
     {
-        // Simulates a crash between the registry's delete and the topic grain's clear: the topic record comes back.
+        // Simulates a crash between the registry's delete and the topic grain's clear: the topic records come back.
         var store = new SharedGrainStore();
-        var name = UniqueName("leftover");
+        var read = UniqueName("leftover-read");
+        var recreate = UniqueName("leftover-recreate");
+        var oldIds = new Dictionary<string, Guid>();
         await using (var cluster = await TopicClusters.StartAsync(1, store))
         {
-            await cluster.Client.CreateOk(Spec(name));
-            var key = store.Records.Keys.Single(k => k.StartsWith("topic/", StringComparison.Ordinal) && k.EndsWith(name, StringComparison.Ordinal));
-            var record = store.Records[key];
-            await cluster.Client.Registry().DeleteTopic(name, Guid.Empty);
-            store.Records[key] = record;
+            foreach (var name in new[] { read, recreate })
+            {
+                oldIds[name] = (await cluster.Client.CreateOk(Spec(name, partitions: 2))).TopicId;
+                var key = TopicRecordKey(store, name)!;
+                var record = store.Records[key];
+                await cluster.Client.Registry().DeleteTopic(name, Guid.Empty);
+                store.Records[key] = record;
+            }
         }
 
         await using (var restarted = await TopicClusters.StartAsync(1, store))
         {
-            Assert.Null(await restarted.Client.Topic(name).GetInfo());
-            Assert.Equal(KafkaErrorCode.UnknownTopicOrPartition,
-                (await restarted.Client.Topic(name).CreatePartitions(2, null, false)).Error);
-            Assert.DoesNotContain(store.Records.Keys, k => k.StartsWith("topic/", StringComparison.Ordinal) && k.EndsWith(name, StringComparison.Ordinal));
+            // Touching the topic grain first: it finds itself unlisted and forgets the old topic.
+            Assert.Null(await restarted.Client.Topic(read).GetInfo());
+            Assert.Equal(KafkaErrorCode.UnknownTopicOrPartition, (await restarted.Client.Topic(read).CreatePartitions(3, null, false)).Error);
+            Assert.Null(TopicRecordKey(store, read));
+
+            // Recreating first: the registry's Initialize activates the grain, which checks back with the registry mid-create.
+            var created = await restarted.Client.CreateOk(Spec(recreate, partitions: 1)).WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.NotEqual(oldIds[recreate], created.TopicId);
+            var held = await restarted.Client.Topic(recreate).GetInfo();
+            Assert.Equal(created.TopicId, held!.TopicId);
+            Assert.Single(held.Partitions);
+        }
+    }
+
+    private static string? TopicRecordKey(SharedGrainStore store, string name) =>
+        store.Records.Keys.SingleOrDefault(k => k.StartsWith("topic/", StringComparison.Ordinal) && k.EndsWith("/" + name, StringComparison.Ordinal));
+
+    [Fact]
+    public async Task Topic_id_survives_a_silo_restart_on_file_storage()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "okafka-topics-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var name = UniqueName("onfile");
+            TopicInfo created;
+            await using (var cluster = await TopicClusters.StartAsync(1, fileStorageRoot: root))
+            {
+                created = await cluster.Client.CreateOk(Spec(name, partitions: 2, configs: new Dictionary<string, string?> { ["segment.bytes"] = "1048576" }));
+            }
+
+            await using (var restarted = await TopicClusters.StartAsync(1, fileStorageRoot: root))
+            {
+                var listed = await restarted.Client.Registry().GetTopic(name);
+                var held = await restarted.Client.Topic(name).GetInfo();
+                Assert.Equal(created.TopicId, listed!.TopicId);
+                Assert.Equal(created.TopicId, held!.TopicId);
+                Assert.Equal(2, held.Partitions.Count);
+                Assert.Equal("1048576", held.ConfigOverrides["segment.bytes"]);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
         }
     }
 }
