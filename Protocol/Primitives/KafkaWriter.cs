@@ -11,6 +11,8 @@ namespace Orleans.Kafka.Protocol;
 /// </summary>
 public sealed class KafkaWriter
 {
+    private const int RawChunkSize = 4096;
+
     private readonly IBufferWriter<byte> _output;
 
     public KafkaWriter(IBufferWriter<byte> output)
@@ -258,7 +260,8 @@ public sealed class KafkaWriter
     {
         while (!bytes.IsEmpty)
         {
-            var span = _output.GetSpan(1);
+            // Ask for at most a pool-sized block: a pipe hands out larger requests as unpooled arrays.
+            var span = _output.GetSpan(Math.Min(bytes.Length, RawChunkSize));
             var n = Math.Min(span.Length, bytes.Length);
             bytes[..n].CopyTo(span);
             Advance(n);

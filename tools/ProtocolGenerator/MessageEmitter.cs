@@ -458,16 +458,15 @@ internal sealed class MessageEmitter
                 }
                 else
                 {
+                    // Kafka writes the int8 presence marker only in the versions where the struct is nullable.
+                    if (nullable != "true")
+                    {
+                        _w.Open($"if ({nullable})");
+                    }
+
                     var marker = Local("present");
                     _w.Line($"var {marker} = {reader}.ReadInt8();");
                     _w.Open($"if ({marker} < 0)");
-                    if (nullable != "true")
-                    {
-                        _w.Open($"if (!({nullable}))");
-                        _w.Line($"throw KafkaProtocolException.NullField(\"{name}\", version);");
-                        _w.Close();
-                    }
-
                     _w.Line($"{name} = null;");
                     _w.Close();
                     _w.Open("else");
@@ -475,6 +474,15 @@ internal sealed class MessageEmitter
                     _w.Line($"{item}.Read(ref {reader}, version);");
                     _w.Line($"{name} = {item};");
                     _w.Close();
+                    if (nullable != "true")
+                    {
+                        _w.Close();
+                        _w.Open("else");
+                        _w.Line($"var {item} = new {className}();");
+                        _w.Line($"{item}.Read(ref {reader}, version);");
+                        _w.Line($"{name} = {item};");
+                        _w.Close();
+                    }
                 }
 
                 break;
@@ -588,7 +596,17 @@ internal sealed class MessageEmitter
                     _w.Line($"{writer}.WriteInt8(-1);");
                     _w.Close();
                     _w.Open("else");
-                    _w.Line($"{writer}.WriteInt8(1);");
+                    if (nullable == "true")
+                    {
+                        _w.Line($"{writer}.WriteInt8(1);");
+                    }
+                    else
+                    {
+                        _w.Open($"if ({nullable})");
+                        _w.Line($"{writer}.WriteInt8(1);");
+                        _w.Close();
+                    }
+
                     _w.Line($"{name}.Write({writer}, version);");
                     _w.Close();
                 }
