@@ -33,6 +33,52 @@ public sealed class MalformedInputTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(RoundTripTests.MessageNames), MemberType = typeof(RoundTripTests))]
+    public void Every_message_rejects_truncation_at_its_lowest_and_highest_version(string messageName)
+    {
+        var type = MessageFiller.MessageTypes.Single(t => t.Name == messageName);
+        var (lowest, highest) = MessageFiller.Versions(type);
+        foreach (var version in new[] { lowest, highest })
+        {
+            var bytes = MessageBytes.Write(new MessageFiller(nullWhereAllowed: false).Create(type, version), version);
+            for (var length = 0; length < bytes.Length; length++)
+            {
+                var message = (IKafkaMessage)Activator.CreateInstance(type)!;
+                var prefix = bytes.AsMemory(0, length);
+                var exception = Record.Exception(() => MessageBytes.Read(message, prefix, version));
+                Assert.True(exception is KafkaProtocolException, $"{messageName} v{version} prefix {length}/{bytes.Length}: {exception?.GetType().Name ?? "no exception"}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(nameof(ProduceRequest), 9)]
+    [InlineData(nameof(FetchRequest), 17)]
+    [InlineData(nameof(FetchResponse), 16)]
+    [InlineData(nameof(MetadataResponse), 12)]
+    [InlineData(nameof(ApiVersionsResponse), 3)]
+    [InlineData(nameof(JoinGroupRequest), 5)]
+    [InlineData(nameof(ConsumerGroupHeartbeatResponse), 0)]
+    public void Corrupted_bytes_either_decode_or_throw_protocol_exception(string messageName, short version)
+    {
+        var type = MessageFiller.MessageTypes.Single(t => t.Name == messageName);
+        var valid = MessageBytes.Write(new MessageFiller(nullWhereAllowed: false).Create(type, version), version);
+        var random = new Random(12345); // fixed seed: a failure reproduces
+        for (var round = 0; round < 2000; round++)
+        {
+            var corrupted = (byte[])valid.Clone();
+            for (var flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                corrupted[random.Next(corrupted.Length)] = (byte)random.Next(256);
+            }
+
+            var message = (IKafkaMessage)Activator.CreateInstance(type)!;
+            var exception = Record.Exception(() => MessageBytes.Read(message, corrupted, version));
+            Assert.True(exception is null or KafkaProtocolException, $"{messageName} v{version} round {round}: {exception}");
+        }
+    }
+
     [Fact]
     public void Negative_string_length_other_than_minus_one_is_rejected()
     {
