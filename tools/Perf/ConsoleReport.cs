@@ -8,7 +8,11 @@ internal static class ConsoleReport
 {
     public static void Produce(ProduceSettings settings, ProduceResult result)
     {
-        var table = NewTable($"produce {settings.Topic}: {settings.Records:N0} × {settings.RecordSize} B, acks={Names.Format(settings.Acks)}, compression={settings.Compression.ToString().ToLowerInvariant()}, linger={settings.LingerMs} ms");
+        var table = NewTable("produce");
+        table.AddRow("topic", Markup.Escape(settings.Topic));
+        table.AddRow("records × size", $"{N(settings.Records)} × {N(settings.RecordSize)} B");
+        table.AddRow("acks / compression", $"{Names.Format(settings.Acks)} / {settings.Compression.ToString().ToLowerInvariant()}");
+        table.AddRow("linger / batch", $"{settings.LingerMs.ToString(CultureInfo.InvariantCulture)} ms / {N(settings.BatchSize)} B");
         table.AddRow("records delivered", N(result.Throughput.Records));
         table.AddRow("records sent", N(result.Sent));
         table.AddRow("errors", N(result.Errors));
@@ -25,8 +29,10 @@ internal static class ConsoleReport
 
     public static void Consume(ConsumeSettings settings, ConsumeResult result)
     {
-        var table = NewTable($"consume {settings.Topic}: {settings.Records:N0} records, {(settings.Group is null ? "assigned (no group)" : $"group {settings.Group}")}");
-        table.AddRow("records", N(result.Throughput.Records));
+        var table = NewTable("consume");
+        table.AddRow("topic", Markup.Escape(settings.Topic));
+        table.AddRow("mode", Markup.Escape(settings.Group is null ? "assigned, no group" : $"group {settings.Group}"));
+        table.AddRow("records consumed", N(result.Throughput.Records));
         table.AddRow("errors", N(result.Errors));
         table.AddRow("time to first record", Seconds(result.TimeToFirstRecord));
         table.AddRow("elapsed (first → last record)", Seconds(result.Throughput.Elapsed));
@@ -38,7 +44,9 @@ internal static class ConsoleReport
 
     public static void Baseline(BaselineSettings settings, BaselineResult result)
     {
-        var table = NewTable($"baseline: loopback socket, {settings.Records:N0} × {settings.RecordSize} B = {settings.TotalBytes:N0} bytes in {settings.ChunkSize:N0}-byte writes");
+        var table = NewTable("baseline (loopback socket)");
+        table.AddRow("records × size", $"{N(settings.Records)} × {N(settings.RecordSize)} B");
+        table.AddRow("write size", $"{N(settings.ChunkSize)} B");
         table.AddRow("bytes sent", N(result.BytesSent));
         table.AddRow("bytes received", N(result.BytesReceived));
         table.AddRow("elapsed", Seconds(result.Throughput.Elapsed));
