@@ -32,7 +32,7 @@ public sealed class TopicGrain(
         // The registry decides whether this topic exists: state it does not list is left over from a create or
         // delete interrupted half-way, and must not resurface as a topic.
         var listed = await GrainFactory.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).GetTopic(Name);
-        if (listed?.TopicId != state.State.TopicId)
+        if (listed is null || listed.TopicId != state.State.TopicId)
         {
             TopicLog.StaleStateCleared(logger, Name, state.State.TopicId);
             await ClearState();
@@ -40,6 +40,11 @@ public sealed class TopicGrain(
         }
 
         _info = Snapshot(state.State);
+        if (!TopicInfoComparer.SameMetadata(listed, _info))
+        {
+            // A change persisted here whose push to the registry failed (e.g. its storage was down): heal the cache now.
+            await GrainFactory.GetGrain<ITopicRegistrySync>(ITopicRegistryGrain.Key).TopicChanged(_info);
+        }
     }
 
     public Task<TopicInfo?> GetInfo() => Task.FromResult(_info);

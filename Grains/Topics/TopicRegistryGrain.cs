@@ -82,14 +82,26 @@ public sealed class TopicRegistryGrain(
             return new CreateTopicResult(KafkaErrorCode.None, null, wouldBe, configs);
         }
 
+        var topicGrain = GrainFactory.GetGrain<ITopicLifecycle>(spec.Name);
         _pending = new TopicInfo(spec.Name, Guid.NewGuid(), plan.Partitions, plan.Overrides);
         try
         {
-            await GrainFactory.GetGrain<ITopicLifecycle>(spec.Name).Initialize(_pending);
+            await topicGrain.Initialize(_pending);
 
             // A topic-grain change may have landed while Initialize ran (see TopicChanged): commit the latest snapshot.
             var created = _pending;
-            await Commit(_view.With(created));
+            try
+            {
+                await Commit(_view.With(created));
+            }
+            catch
+            {
+                // The registry did not record the topic, so it does not exist: take the topic grain's copy back
+                // rather than let that activation serve a topic nobody can list.
+                await topicGrain.Clear(created.TopicId);
+                throw;
+            }
+
             TopicLog.TopicCreated(logger, created.Name, created.TopicId, created.Partitions.Count, created.Partitions[0].Replicas.Count);
             return new CreateTopicResult(KafkaErrorCode.None, null, created, configs);
         }

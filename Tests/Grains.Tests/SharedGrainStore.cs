@@ -13,6 +13,9 @@ public sealed class SharedGrainStore
     internal ConcurrentDictionary<string, (BinaryData Data, string ETag)> Records { get; } = new();
 
     public int Count => Records.Count;
+
+    /// <summary>When set, writes and clears of records whose key this matches fail, as a broken disk would.</summary>
+    public Func<string, bool>? FailWrites { get; set; }
 }
 
 /// <summary>An <see cref="IGrainStorage"/> over a <see cref="SharedGrainStore"/>, with ETag checks like a real provider.</summary>
@@ -43,6 +46,7 @@ internal sealed class SharedGrainStorage(SharedGrainStore store, IGrainStorageSe
         var data = serializer.Serialize(grainState.State);
         lock (store.Records)
         {
+            CheckFault(key);
             CheckETag(key, grainState.ETag);
             store.Records[key] = (data, etag);
         }
@@ -64,6 +68,14 @@ internal sealed class SharedGrainStorage(SharedGrainStore store, IGrainStorageSe
         grainState.ETag = null;
         grainState.RecordExists = false;
         return Task.CompletedTask;
+    }
+
+    private void CheckFault(string key)
+    {
+        if (store.FailWrites?.Invoke(key) == true)
+        {
+            throw new OrleansException($"Injected storage failure writing {key}.");
+        }
     }
 
     private void CheckETag(string key, string? expected)

@@ -126,4 +126,41 @@ public sealed class TopicRestartTests
             }
         }
     }
+
+    [Fact]
+    public async Task Create_whose_registry_write_fails_leaves_no_topic_behind()
+    {
+        var store = new SharedGrainStore();
+        var name = UniqueName("nowrite");
+        await using var cluster = await TopicClusters.StartAsync(1, store);
+        await cluster.Client.CreateOk(Spec(UniqueName("warm")));
+        store.FailWrites = key => key.StartsWith("topicRegistry/", StringComparison.Ordinal);
+
+        await Assert.ThrowsAsync<OrleansException>(() => cluster.Client.Registry().CreateTopic(Spec(name), validateOnly: false));
+
+        store.FailWrites = null;
+        Assert.Null(await cluster.Client.Registry().GetTopic(name));
+        Assert.Null(await cluster.Client.Topic(name).GetInfo());
+        Assert.Null(TopicRecordKey(store, name));
+        await cluster.Client.CreateOk(Spec(name));
+    }
+
+    [Fact]
+    public async Task Change_whose_registry_push_failed_reaches_the_registry_on_reactivation()
+    {
+        var store = new SharedGrainStore();
+        var name = UniqueName("heal");
+        await using var cluster = await TopicClusters.StartAsync(1, store);
+        await cluster.Client.CreateOk(Spec(name));
+        store.FailWrites = key => key.StartsWith("topicRegistry/", StringComparison.Ordinal);
+
+        await Assert.ThrowsAsync<OrleansException>(() =>
+            cluster.Client.Topic(name).AlterConfigs([new ConfigAlteration("retention.ms", AlterConfigOp.Set, "77")], validateOnly: false));
+
+        store.FailWrites = null;
+        Assert.Empty((await cluster.Client.Registry().GetTopic(name))!.ConfigOverrides);
+        await cluster.DeactivateAsync(cluster.Client.Topic(name));
+        Assert.Equal("77", (await cluster.Client.Topic(name).GetInfo())!.ConfigOverrides["retention.ms"]);
+        Assert.Equal("77", (await cluster.Client.Registry().GetTopic(name))!.ConfigOverrides["retention.ms"]);
+    }
 }
