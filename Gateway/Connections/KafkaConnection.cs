@@ -79,6 +79,13 @@ internal sealed class KafkaConnection
         {
             var result = await input.ReadAsync(_closed).ConfigureAwait(false);
             var buffer = result.Buffer;
+            if (result.IsCanceled)
+            {
+                // The write loop is closing the connection (it logged why): accept nothing more.
+                input.AdvanceTo(buffer.Start, buffer.End);
+                return null;
+            }
+
             string? closeReason = null;
             try
             {
@@ -108,7 +115,7 @@ internal sealed class KafkaConnection
                 return closeReason;
             }
 
-            if (result.IsCompleted || result.IsCanceled)
+            if (result.IsCompleted)
             {
                 return null;
             }
@@ -224,7 +231,9 @@ internal sealed class KafkaConnection
                     var outcome = await pending.Outcome.ConfigureAwait(false);
                     if (outcome.CloseReason is not null)
                     {
-                        Abort(outcome.CloseReason);
+                        // Earlier responses were written in order; send them, then stop reading and close.
+                        await output.FlushAsync().ConfigureAwait(false);
+                        Close(outcome.CloseReason);
                         return;
                     }
 
@@ -284,6 +293,15 @@ internal sealed class KafkaConnection
         BinaryPrimitives.WriteInt32BigEndian(sizeSlot.Span, checked((int)writer.BytesWritten));
     }
 
+    /// <summary>Closes gracefully: the read loop stops at its next read and the connection ends once flushed output is sent.</summary>
+    private void Close(string reason)
+    {
+        GatewayLog.ClosingConnection(_logger, _connection.ConnectionId, _connection.RemoteEndPoint, reason);
+        _pending.Writer.TryComplete();
+        _connection.Transport.Input.CancelPendingRead();
+    }
+
+    /// <summary>Closes at once, discarding unflushed output (a response that could not be encoded is half-written).</summary>
     private void Abort(string reason)
     {
         GatewayLog.ClosingConnection(_logger, _connection.ConnectionId, _connection.RemoteEndPoint, reason);
