@@ -23,6 +23,7 @@ internal sealed record ConsumeResult(
 internal sealed class ConsumeRunner(ConsumeSettings settings)
 {
     private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(10);
 
     private long consumed;
 
@@ -66,7 +67,7 @@ internal sealed class ConsumeRunner(ConsumeSettings settings)
         long? firstAt = null;
         var lastAt = started;
 
-        using var consumer = new ConsumerBuilder<Ignore, byte[]>(ClientConfig(settings))
+        var consumer = new ConsumerBuilder<Ignore, byte[]>(ClientConfig(settings))
             .SetErrorHandler((_, error) => firstError ??= $"{error.Code}: {error.Reason}")
             // Log lines would tear through the progress display; errors reach the handler above.
             .SetLogHandler((_, _) => { })
@@ -77,7 +78,7 @@ internal sealed class ConsumeRunner(ConsumeSettings settings)
         {
             if (settings.Group is null)
             {
-                consumer.Assign(TopicSetup.Partitions(settings.Bootstrap, settings.Topic)
+                consumer.Assign(TopicSetup.Partitions(settings.Bootstrap, settings.Topic, settings.Timeout)
                     .Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
             }
             else
@@ -117,7 +118,7 @@ internal sealed class ConsumeRunner(ConsumeSettings settings)
         }
         finally
         {
-            consumer.Close();
+            CloseBounded(consumer);
         }
 
         var count = Completed;
@@ -129,5 +130,19 @@ internal sealed class ConsumeRunner(ConsumeSettings settings)
             errors,
             firstError,
             timeout.IsCancellationRequested);
+    }
+
+    /// <summary>
+    /// Leaving a group talks to the coordinator, which may be the thing that is broken; the report
+    /// must still come out, so closing gets a bounded wait and is otherwise left to finish alone.
+    /// </summary>
+    private static void CloseBounded(IConsumer<Ignore, byte[]> consumer)
+    {
+        var closing = Task.Run(() =>
+        {
+            consumer.Close();
+            consumer.Dispose();
+        });
+        closing.Wait(CloseWait);
     }
 }

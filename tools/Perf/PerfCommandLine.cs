@@ -239,6 +239,10 @@ internal sealed class SuiteCommand : Command
     private readonly Option<int> timeout = PerfCommandLine.Timeout();
     private readonly Option<string?> markdown = new("--markdown") { Description = "Also write the summary table as markdown to this file." };
     private readonly Option<bool> noProgress = PerfCommandLine.NoProgress();
+    private readonly Option<bool> skipTopicCreation = new("--skip-topic-creation")
+    {
+        Description = "Do not create each run's topic through the admin client; rely on the broker auto-creating it.",
+    };
 
     public SuiteCommand()
         : base("suite", "Run 1,000,000 × 100 B and 200,000 × 1 KiB with acks=1 and acks=all, each beside the loopback baseline.")
@@ -253,6 +257,7 @@ internal sealed class SuiteCommand : Command
         Options.Add(timeout);
         Options.Add(markdown);
         Options.Add(noProgress);
+        Options.Add(skipTopicCreation);
         SetAction((parseResult, cancellationToken) => PerfCommands.SuiteAsync(Read(parseResult), cancellationToken));
     }
 
@@ -270,6 +275,7 @@ internal sealed class SuiteCommand : Command
             parseResult.GetValue(batchSize),
             TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
             parseResult.GetValue(markdown),
-            !parseResult.GetValue(noProgress));
+            !parseResult.GetValue(noProgress),
+            !parseResult.GetValue(skipTopicCreation));
     }
 }

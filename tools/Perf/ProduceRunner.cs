@@ -21,6 +21,7 @@ internal sealed record ProduceResult(
 internal sealed class ProduceRunner : IDisposable
 {
     private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan MessageTimeoutMargin = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(100);
 
     /// <summary>After a timeout, how long outstanding records may still report before we give up on them.</summary>
@@ -65,7 +66,9 @@ internal sealed class ProduceRunner : IDisposable
             SocketNagleDisable = true,
             // The handler only needs the outcome; skipping key/value marshalling keeps reports cheap.
             DeliveryReportFields = "status",
-            MessageTimeoutMs = (int)Math.Min(settings.Timeout.TotalMilliseconds, 300_000),
+            // Outlive the run's own timeout, so a run that cannot finish ends by --timeout (and says
+            // so) rather than by every record expiring in the client just before it.
+            MessageTimeoutMs = (int)Math.Min(settings.Timeout.TotalMilliseconds + MessageTimeoutMargin.TotalMilliseconds, int.MaxValue),
         };
     }
 
