@@ -19,6 +19,8 @@ internal static class GzipCodec
 {
     private const int TrailerLength = 8;
 
+    private const int DefaultLevel = 6;
+
     // What gzip(1) writes for empty input: header, an empty final stored block, zero CRC and size.
     // GZipStream writes nothing at all for empty input, which is not a gzip stream.
     private static ReadOnlySpan<byte> EmptyMember =>
@@ -73,7 +75,9 @@ internal static class GzipCodec
         }
 
         using var target = new BufferWriterStream(output);
-        var options = new ZLibCompressionOptions { CompressionLevel = Math.Clamp(level ?? 6, 1, 9) };
+        // Kafka's compression.gzip.level: -1 (zlib's default, 6) or 1..9.
+        var zlibLevel = level is null or < 1 ? DefaultLevel : Math.Min(level.Value, 9);
+        var options = new ZLibCompressionOptions { CompressionLevel = zlibLevel };
         using var gzip = new GZipStream(target, options, leaveOpen: true);
         gzip.Write(raw);
     }

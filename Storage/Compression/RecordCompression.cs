@@ -65,8 +65,10 @@ public static class RecordCompression
 
     /// <summary>
     /// Compresses <paramref name="raw"/> into <paramref name="output"/> in the form the Java client
-    /// writes. <paramref name="level"/> is the codec's own level (gzip 1-9, lz4 1-12, zstd -7..22);
-    /// null means the codec default. Snappy has no levels and ignores it.
+    /// writes. <paramref name="level"/> is the codec's own level, as in Kafka's
+    /// <c>compression.{gzip,lz4,zstd}.level</c>: gzip -1 (default 6) or 1-9; lz4 below 3 is fast mode,
+    /// 3-12 the HC levels (higher is capped at 12); zstd its usual range (default 3). Null means the
+    /// codec default (lz4: fast mode, as librdkafka). Snappy has no levels and ignores it.
     /// </summary>
     public static void Compress(CompressionType type, ReadOnlySpan<byte> raw, IBufferWriter<byte> output, int? level = null)
     {

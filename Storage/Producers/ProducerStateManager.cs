@@ -290,6 +290,15 @@ public sealed class ProducerStateManager
     public static IReadOnlyList<long> ListSnapshotOffsets(string directory) =>
         ProducerSnapshotFiles.List(directory).Select(s => s.Offset).ToList();
 
+    /// <summary>
+    /// Last sequence of a batch: base sequence plus last offset delta, wrapping past
+    /// <see cref="int.MaxValue"/> to 0 as producers number records.
+    /// </summary>
+    public static int LastSequenceOf(int baseSequence, int lastOffsetDelta) =>
+        baseSequence > int.MaxValue - lastOffsetDelta
+            ? lastOffsetDelta - (int.MaxValue - baseSequence) - 1
+            : baseSequence + lastOffsetDelta;
+
     internal static bool IsNextSequence(int lastSequence, int nextSequence) =>
         nextSequence == lastSequence + 1L || (nextSequence == 0 && lastSequence == int.MaxValue);
 

@@ -46,6 +46,7 @@ public sealed class RecordCompressionTests
     }
 
     [Theory]
+    [InlineData(CompressionType.Gzip, -1)]
     [InlineData(CompressionType.Gzip, 1)]
     [InlineData(CompressionType.Gzip, 9)]
     [InlineData(CompressionType.Lz4, 1)]

@@ -13,7 +13,7 @@ public sealed class ProducerStateManagerTests
     /// <summary>Checks then appends a batch of <paramref name="count"/> records at <paramref name="offset"/>, as the partition does.</summary>
     private static ProducerAppendCheck Produce(ProducerStateManager m, short epoch, int baseSeq, int count, long offset, bool transactional = false, long producerId = Pid)
     {
-        var lastSeq = (int)((baseSeq + (long)count - 1) % ((long)int.MaxValue + 1));
+        var lastSeq = ProducerStateManager.LastSequenceOf(baseSeq, count - 1);
         var check = m.CheckAndPrepare(producerId, epoch, baseSeq, lastSeq, transactional);
         if (check.IsOk)
         {
@@ -131,6 +131,17 @@ public sealed class ProducerStateManagerTests
         Assert.Equal(1, m.Producers[Pid].LastSequence);
         Assert.True(Produce(m, 0, 2, 1, 13).IsOk);
         Assert.Equal(ProducerAppendStatus.Duplicate, m.CheckAndPrepare(Pid, 0, int.MaxValue, 1, false).Status);
+    }
+
+    [Theory]
+    [InlineData(0, 0, 0)]
+    [InlineData(5, 9, 14)]
+    [InlineData(int.MaxValue - 2, 2, int.MaxValue)]
+    [InlineData(int.MaxValue - 2, 3, 0)]
+    [InlineData(int.MaxValue, 4, 3)]
+    public void Last_sequence_wraps_like_producers_number_records(int baseSeq, int delta, int expected)
+    {
+        Assert.Equal(expected, ProducerStateManager.LastSequenceOf(baseSeq, delta));
     }
 
     [Fact]
