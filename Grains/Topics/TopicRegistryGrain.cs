@@ -22,7 +22,7 @@ namespace Orleans.Kafka.Grains.Topics;
 /// </list>
 /// Create and delete are non-reentrant (so duplicate concurrent creates serialize: the first wins, the rest get
 /// TOPIC_ALREADY_EXISTS); reads and TopicChanged interleave. Reads use <see cref="_view"/>, which is replaced in one
-/// assignment after each successful write, and persistence is serialized through <see cref="_writeTail"/> because
+/// assignment after each successful write, and persistence is serialized through <see cref="Commit"/> because
 /// TopicChanged can interleave with a create/delete.
 /// </summary>
 public sealed class TopicRegistryGrain(
@@ -88,11 +88,18 @@ public sealed class TopicRegistryGrain(
         {
             await topicGrain.Initialize(_pending);
 
-            // A topic-grain change may have landed while Initialize ran (see TopicChanged): commit the latest snapshot.
+            // Changes the topic grain pushes before the registry has the topic only update _pending (see TopicChanged),
+            // so commit until what is stored is the latest snapshot. No await lies between the last check and clearing
+            // _pending, so no change can slip through.
             var created = _pending;
             try
             {
-                await Commit(_view.With(created));
+                await Commit(view => view.With(created));
+                while (!ReferenceEquals(_pending, created))
+                {
+                    created = _pending;
+                    await Commit(view => view.With(created));
+                }
             }
             catch
             {
@@ -140,7 +147,7 @@ public sealed class TopicRegistryGrain(
             return new DeleteTopicResult(KafkaErrorCode.TopicDeletionDisabled, "Topic deletion is disabled.", topic.Name, topic.TopicId);
         }
 
-        await Commit(_view.Without(topic.Name));
+        await Commit(view => view.Without(topic.Name));
         await GrainFactory.GetGrain<ITopicLifecycle>(topic.Name).Clear(topic.TopicId);
         TopicLog.TopicDeleted(logger, topic.Name, topic.TopicId);
         return new DeleteTopicResult(KafkaErrorCode.None, null, topic.Name, topic.TopicId);
@@ -155,31 +162,23 @@ public sealed class TopicRegistryGrain(
             return true;
         }
 
-        // Check again inside the write gate: a delete may be persisting right now.
+        // Decided inside the write gate, against the view as it is then: a delete may be persisting right now.
         var applied = false;
-        await Serialized(async () =>
+        await Commit(view =>
         {
-            if (_view.ByName(info.Name)?.TopicId == info.TopicId)
-            {
-                await PersistAndPublish(_view.With(info));
-                applied = true;
-            }
+            applied = view.ByName(info.Name)?.TopicId == info.TopicId;
+            return applied ? view.With(info) : null;
         });
         return applied;
     }
 
-    private Task Commit(TopicRegistryView next) => Serialized(() => PersistAndPublish(next));
-
-    /// <summary>Persists the view, and publishes it only once storage accepted it.</summary>
-    private async Task PersistAndPublish(TopicRegistryView next)
-    {
-        state.State = new TopicRegistryState { Topics = [.. next.Topics.Select(RegistryEntry.From)] };
-        await state.WriteStateAsync();
-        _view = next;
-    }
-
-    /// <summary>Runs writes one at a time even when an interleaved TopicChanged overlaps a create or delete.</summary>
-    private async Task Serialized(Func<Task> write)
+    /// <summary>
+    /// Applies <paramref name="change"/> to the committed view and persists the result, one write at a time: an
+    /// interleaved TopicChanged can overlap a create or delete, and each must build on the other's result rather than
+    /// on a view read before it waited. The change returns null when there is nothing to write.
+    /// The new view is published only once storage accepted it.
+    /// </summary>
+    private async Task Commit(Func<TopicRegistryView, TopicRegistryView?> change)
     {
         var previous = _writeTail;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -187,7 +186,12 @@ public sealed class TopicRegistryGrain(
         try
         {
             await previous;
-            await write();
+            if (change(_view) is { } next)
+            {
+                state.State = new TopicRegistryState { Topics = [.. next.Topics.Select(RegistryEntry.From)] };
+                await state.WriteStateAsync();
+                _view = next;
+            }
         }
         finally
         {

@@ -14,6 +14,9 @@ public sealed class SharedGrainStore
 
     public int Count => Records.Count;
 
+    /// <summary>When set, awaited before every write: lets a test hold a grain inside its storage write.</summary>
+    public Func<string, Task>? BeforeWrite { get; set; }
+
     /// <summary>When set, writes and clears of records whose key this matches fail, as a broken disk would.</summary>
     public Func<string, bool>? FailWrites { get; set; }
 }
@@ -39,9 +42,14 @@ internal sealed class SharedGrainStorage(SharedGrainStore store, IGrainStorageSe
         return Task.CompletedTask;
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var key = Key(stateName, grainId);
+        if (store.BeforeWrite is { } hook)
+        {
+            await hook(key);
+        }
+
         var etag = Guid.NewGuid().ToString("N");
         var data = serializer.Serialize(grainState.State);
         lock (store.Records)
@@ -53,7 +61,6 @@ internal sealed class SharedGrainStorage(SharedGrainStore store, IGrainStorageSe
 
         grainState.ETag = etag;
         grainState.RecordExists = true;
-        return Task.CompletedTask;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

@@ -163,4 +163,39 @@ public sealed class TopicRestartTests
         Assert.Equal("77", (await cluster.Client.Topic(name).GetInfo())!.ConfigOverrides["retention.ms"]);
         Assert.Equal("77", (await cluster.Client.Registry().GetTopic(name))!.ConfigOverrides["retention.ms"]);
     }
+
+    [Fact]
+    public async Task Change_made_while_the_registry_is_still_storing_the_new_topic_is_not_lost()
+    {
+        var store = new SharedGrainStore();
+        var name = UniqueName("midcreate");
+        await using var cluster = await TopicClusters.StartAsync(1, store);
+        await cluster.Client.CreateOk(Spec(UniqueName("warm")));
+        var writeStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BeforeWrite = key =>
+        {
+            if (!key.StartsWith("topicRegistry/", StringComparison.Ordinal) || release.Task.IsCompleted)
+            {
+                return Task.CompletedTask;
+            }
+
+            writeStarted.TrySetResult();
+            return release.Task;
+        };
+
+        var create = cluster.Client.Registry().CreateTopic(Spec(name), validateOnly: false);
+        await writeStarted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var alter = await cluster.Client.Topic(name)
+            .AlterConfigs([new ConfigAlteration("retention.ms", AlterConfigOp.Set, "5")], validateOnly: false)
+            .WaitAsync(TimeSpan.FromSeconds(20));
+        release.SetResult();
+        var created = await create.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(AdminResult.Ok, alter);
+        Assert.Equal(KafkaErrorCode.None, created.Error);
+        Assert.Equal("5", (await cluster.Client.Registry().GetTopic(name))!.ConfigOverrides["retention.ms"]);
+        await cluster.DeactivateAsync(cluster.Client.Registry());
+        Assert.Equal("5", (await cluster.Client.Registry().GetTopic(name))!.ConfigOverrides["retention.ms"]);
+    }
 }
