@@ -54,6 +54,8 @@ public sealed partial class PartitionLog
 
                     var segment = LogSegment.OpenRecovering(directory, bases[i], config, nowMs, out var truncated);
                     segments.Add(segment);
+                    // A sealed segment is never empty: an empty one before others lost its bytes.
+                    truncated |= segment.Size == 0 && i + 1 < bases.Count;
                     if (!truncated && i + 1 < bases.Count)
                     {
                         segment.Seal();
@@ -70,8 +72,6 @@ public sealed partial class PartitionLog
                         break;
                     }
                 }
-
-                DropEmptyTrailingSegments(segments);
             }
 
             var active = segments[^1];
@@ -100,19 +100,6 @@ public sealed partial class PartitionLog
             }
 
             throw;
-        }
-    }
-
-    /// <summary>
-    /// After a crash the last segment can be a freshly rolled, empty one whose predecessor was
-    /// cut back; keep a single empty active segment at the true end.
-    /// </summary>
-    private static void DropEmptyTrailingSegments(List<LogSegment> segments)
-    {
-        while (segments.Count > 1 && segments[^1].Size == 0 && segments[^2].End.NextOffset < segments[^1].BaseOffset)
-        {
-            segments[^1].Delete();
-            segments.RemoveAt(segments.Count - 1);
         }
     }
 

@@ -70,6 +70,7 @@ internal static class LogTestSupport
 
     public static int CountRecords(byte[] batch) => BinaryPrimitives.ReadInt32BigEndian(batch.AsSpan(RecordBatchHeader.RecordCountOffset));
 
-    public static byte[] Batch(int records, int valueSize = 100, long timestamp = 1_700_000_000_000, CompressionType codec = CompressionType.None) =>
-        TestRecords.Simple(records, valueSize, timestamp, codec);
+    /// <summary>A batch stamped with <paramref name="timestamp"/> or, by default, the real clock (so segment.ms does not roll on every append).</summary>
+    public static byte[] Batch(int records, int valueSize = 100, long? timestamp = null, CompressionType codec = CompressionType.None) =>
+        TestRecords.Simple(records, valueSize, timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), codec);
 }
