@@ -40,5 +40,8 @@ public static class TopicNames
     /// </summary>
     public static string CollisionKey(string name) => name.Replace('.', '_');
 
+    /// <summary>Kafka's internal topics (group offsets, transaction state): Metadata flags them is_internal.</summary>
+    public static bool IsInternal(string name) => name is "__consumer_offsets" or "__transaction_state";
+
     private static bool IsLegal(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
 }

@@ -78,12 +78,12 @@ public sealed class TopicRegistryGrain(
         if (validateOnly)
         {
             // Nothing is created, so there is no id yet: Guid.Empty marks the would-be topic.
-            var wouldBe = new TopicInfo(spec.Name, Guid.Empty, plan.Partitions, plan.Overrides);
+            var wouldBe = new TopicInfo(spec.Name, Guid.Empty, plan.Partitions, plan.Overrides, TopicNames.IsInternal(spec.Name));
             return new CreateTopicResult(KafkaErrorCode.None, null, wouldBe, configs);
         }
 
         var topicGrain = GrainFactory.GetGrain<ITopicLifecycle>(spec.Name);
-        _pending = new TopicInfo(spec.Name, Guid.NewGuid(), plan.Partitions, plan.Overrides);
+        _pending = new TopicInfo(spec.Name, Guid.NewGuid(), plan.Partitions, plan.Overrides, TopicNames.IsInternal(spec.Name));
         try
         {
             await topicGrain.Initialize(_pending);

@@ -35,6 +35,17 @@ public sealed class TopicRegistryTests(SingleSiloFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Kafka_internal_topic_names_are_flagged_internal()
+    {
+        var created = await _grains.CreateOk(Spec("__consumer_offsets", partitions: 2));
+
+        Assert.True(created.IsInternal);
+        Assert.True((await _grains.Registry().GetTopic("__consumer_offsets"))!.IsInternal);
+        Assert.True((await _grains.Topic("__consumer_offsets").GetInfo())!.IsInternal);
+        Assert.False((await _grains.CreateOk(Spec(UniqueName("__mine")))).IsInternal);
+    }
+
+    [Fact]
     public async Task Minus_one_takes_num_partitions_and_replication_factor_from_broker_options()
     {
         var created = await _grains.CreateOk(Spec(UniqueName("defaults")));
