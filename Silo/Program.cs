@@ -1,1 +1,4 @@
-Console.WriteLine("Orleans.Kafka silo: wiring lands with the foundation issue.");
+using Orleans.Kafka;
+
+var app = BrokerHost.Build(args);
+await app.RunAsync();

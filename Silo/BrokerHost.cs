@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Hosting;
+using Orleans.Kafka.Gateway;
+using Orleans.Kafka.Grains;
+using Microsoft.AspNetCore.Hosting;
+using Orleans.Kafka.Storage;
+using Orleans.Kafka.Storage.GrainStorage;
+using Orleans.Kafka.Silo;
+
+namespace Orleans.Kafka;
+
+/// <summary>
+/// Builds the broker process: an Orleans silo with the Kafka grains and a co-hosted Kafka gateway.
+/// Embedded mode (the default): localhost clustering and file grain storage under <c>{log.dirs}/metadata</c>.
+/// </summary>
+public static class BrokerHost
+{
+    /// <summary>The grain storage provider name every Kafka grain persists through.</summary>
+    public const string StorageName = "kafka";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        var broker = builder.Configuration.GetSection(BrokerOptions.SectionName).Get<BrokerOptions>() ?? new BrokerOptions();
+        var orleans = builder.Configuration.GetSection(OrleansHostOptions.SectionName).Get<OrleansHostOptions>() ?? new OrleansHostOptions();
+        var dataDirectory = Path.GetFullPath(broker.LogDirs);
+        Directory.CreateDirectory(dataDirectory);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort);
+            silo.AddKafkaFileGrainStorage(StorageName, o => o.RootDirectory = Path.Combine(dataDirectory, "metadata"));
+            silo.AddKafkaGrains();
+        });
+        builder.Services.AddKafkaGateway(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKafka(broker));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
+}
