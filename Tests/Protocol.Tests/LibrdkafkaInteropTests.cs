@@ -58,11 +58,60 @@ public sealed class LibrdkafkaInteropTests
         Assert.Contains(server.Requests, r => r.Header.RequestApiKey == (short)ApiKey.Metadata);
     }
 
+    [Fact]
+    public async Task Librdkafka_produce_request_decodes_and_our_produce_response_acknowledges_it()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var stop = new CancellationTokenSource(Deadline);
+        var server = new ScriptedBroker(port);
+        var serving = server.AcceptAsync(listener, stop.Token);
+
+        try
+        {
+            var config = new ProducerConfig
+            {
+                BootstrapServers = $"127.0.0.1:{port}",
+                BrokerAddressFamily = BrokerAddressFamily.V4,
+                EnableIdempotence = false,
+                Acks = Acks.All,
+                LingerMs = 0,
+                MessageTimeoutMs = 15_000,
+            };
+            using var producer = new ProducerBuilder<Null, string>(config).SetLogHandler((_, _) => { }).Build();
+            var delivery = await producer.ProduceAsync("orders", new Message<Null, string> { Value = "hello" }).WaitAsync(Deadline);
+
+            Assert.Equal(PersistenceStatus.Persisted, delivery.Status);
+            Assert.Equal(0, delivery.Partition.Value);
+            Assert.Equal(ScriptedBroker.AssignedOffset, delivery.Offset.Value);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            listener.Stop();
+            await serving;
+        }
+
+        Assert.True(server.Failures.IsEmpty, string.Join("; ", server.Failures));
+        var produceRequest = server.Requests.Single(r => r.Header.RequestApiKey == (short)ApiKey.Produce);
+        Assert.True(produceRequest.Header.RequestApiVersion >= 9, $"Produce v{produceRequest.Header.RequestApiVersion}");
+        var produce = Assert.IsType<ProduceRequest>(produceRequest.Body);
+        Assert.Equal(-1, produce.Acks);
+        var topic = Assert.Single(produce.TopicData);
+        Assert.Equal("orders", topic.Name);
+        var partition = Assert.Single(topic.PartitionData);
+        var batch = partition.Records!.Value.Span;
+        Assert.Equal(2, batch[16]); // record batch magic byte: v2
+    }
+
     private sealed record DecodedRequest(RequestHeader Header, IRequest Body);
 
     /// <summary>Answers ApiVersions and Metadata on every connection; checks that each request re-encodes to its own bytes.</summary>
     private sealed class ScriptedBroker(int port)
     {
+        public const long AssignedOffset = 42;
+
         public ConcurrentQueue<DecodedRequest> Requests { get; } = new();
 
         public ConcurrentQueue<string> Failures { get; } = new();
@@ -154,6 +203,7 @@ public sealed class LibrdkafkaInteropTests
             {
                 ApiKey.ApiVersions => ApiVersions(),
                 ApiKey.Metadata => Metadata(),
+                ApiKey.Produce => Produce((ProduceRequest)body),
                 _ => null,
             };
             if (response is null)
@@ -178,6 +228,21 @@ public sealed class LibrdkafkaInteropTests
             [
                 new() { ApiKey = (short)ApiKey.Metadata, MinVersion = 0, MaxVersion = 12 },
                 new() { ApiKey = (short)ApiKey.ApiVersions, MinVersion = 0, MaxVersion = 4 },
+                new() { ApiKey = (short)ApiKey.Produce, MinVersion = 0, MaxVersion = 11 },
+                // librdkafka enables message format v2 only when Fetch v4+ is advertised too.
+                new() { ApiKey = (short)ApiKey.Fetch, MinVersion = 0, MaxVersion = 17 },
+            ],
+        };
+
+        private static ProduceResponse Produce(ProduceRequest request) => new()
+        {
+            Responses =
+            [
+                .. request.TopicData.Select(topic => new ProduceResponse.TopicProduceResponse
+                {
+                    Name = topic.Name,
+                    PartitionResponses = [.. topic.PartitionData.Select(p => new ProduceResponse.PartitionProduceResponse { Index = p.Index, BaseOffset = AssignedOffset })],
+                }),
             ],
         };
 
