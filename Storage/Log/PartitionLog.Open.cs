@@ -17,6 +17,7 @@ public sealed partial class PartitionLog
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var clean = LogCheckpoints.ConsumeCleanShutdownMarker(directory);
         RemoveLeftovers(directory);
+        CompleteSwaps(directory, config);
 
         var bases = System.IO.Directory.EnumerateFiles(directory, "*" + LogSegment.LogSuffix)
             .Select(path => LogSegment.TryParseBaseOffset(path, out var b) ? b : -1)
@@ -34,9 +35,9 @@ public sealed partial class PartitionLog
             }
             else if (clean)
             {
-                foreach (var b in bases)
+                for (var i = 0; i < bases.Count; i++)
                 {
-                    segments.Add(LogSegment.OpenTrusted(directory, b, config));
+                    segments.Add(OpenTrustedOrRebuild(directory, bases[i], config, nowMs, isLast: i == bases.Count - 1));
                 }
 
                 segments[^1].OpenForAppend(nowMs);
@@ -48,7 +49,7 @@ public sealed partial class PartitionLog
                     // Segments that end at or below the recovery point were flushed whole.
                     if (i + 1 < bases.Count && bases[i + 1] <= checkpoint)
                     {
-                        segments.Add(LogSegment.OpenTrusted(directory, bases[i], config));
+                        segments.Add(OpenTrustedOrRebuild(directory, bases[i], config, nowMs, isLast: false));
                         continue;
                     }
 
@@ -101,6 +102,27 @@ public sealed partial class PartitionLog
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens a segment whose data is trusted; one that lost an index file (e.g. a finished
+    /// compaction swap) is rescanned now so its max timestamp is known for retention.
+    /// </summary>
+    private static LogSegment OpenTrustedOrRebuild(string directory, long baseOffset, LogConfig config, long nowMs, bool isLast)
+    {
+        if (File.Exists(LogSegment.FilePath(directory, baseOffset, LogSegment.IndexSuffix))
+            && File.Exists(LogSegment.FilePath(directory, baseOffset, LogSegment.TimeIndexSuffix)))
+        {
+            return LogSegment.OpenTrusted(directory, baseOffset, config);
+        }
+
+        var segment = LogSegment.OpenRecovering(directory, baseOffset, config, nowMs, out _);
+        if (!isLast)
+        {
+            segment.Seal();
+        }
+
+        return segment;
     }
 
     private static void DeleteSegmentFiles(string directory, long baseOffset)
