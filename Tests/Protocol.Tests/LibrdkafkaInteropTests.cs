@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Confluent.Kafka;
+using Xunit.Abstractions;
 
 namespace Orleans.Kafka.Protocol.Tests;
 
@@ -12,7 +13,7 @@ namespace Orleans.Kafka.Protocol.Tests;
 /// ApiVersions and Metadata requests decode and re-encode to the same bytes, and it accepts our
 /// ApiVersions and Metadata responses (GetMetadata returns what we encoded).
 /// </summary>
-public sealed class LibrdkafkaInteropTests
+public sealed class LibrdkafkaInteropTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
@@ -105,12 +106,67 @@ public sealed class LibrdkafkaInteropTests
         Assert.Equal(2, batch[16]); // record batch magic byte: v2
     }
 
+    [Fact]
+    public async Task Librdkafka_consumer_reads_the_batch_it_produced_from_our_fetch_response()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var stop = new CancellationTokenSource(Deadline);
+        var server = new ScriptedBroker(port);
+        var serving = server.AcceptAsync(listener, stop.Token);
+
+        try
+        {
+            var producerConfig = new ProducerConfig
+            {
+                BootstrapServers = $"127.0.0.1:{port}",
+                BrokerAddressFamily = BrokerAddressFamily.V4,
+                EnableIdempotence = false,
+                LingerMs = 0,
+            };
+            using (var producer = new ProducerBuilder<string, string>(producerConfig).SetLogHandler((_, _) => { }).Build())
+            {
+                // The scripted broker keeps the batch librdkafka produced and serves it at offset 0.
+                await producer.ProduceAsync("orders", new Message<string, string> { Key = "k", Value = "hello" }).WaitAsync(Deadline);
+            }
+
+            var consumerConfig = new ConsumerConfig
+            {
+                BootstrapServers = $"127.0.0.1:{port}",
+                BrokerAddressFamily = BrokerAddressFamily.V4,
+                GroupId = "interop",
+                EnableAutoCommit = false,
+            };
+            using var consumer = new ConsumerBuilder<string, string>(consumerConfig).SetLogHandler((_, _) => { }).Build();
+            consumer.Assign(new TopicPartitionOffset("orders", 0, 0));
+            var result = await Task.Run(() => consumer.Consume(stop.Token)).WaitAsync(Deadline);
+            consumer.Close();
+
+            Assert.Equal(("k", "hello"), (result.Message.Key, result.Message.Value));
+            Assert.Equal(0, result.Offset.Value);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            listener.Stop();
+            await serving;
+        }
+
+        Assert.True(server.Failures.IsEmpty, string.Join("; ", server.Failures));
+        var fetch = server.Requests.First(r => r.Body is FetchRequest);
+        output.WriteLine($"librdkafka {Library.VersionString} requests: " + string.Join(", ", server.Requests.Select(r => $"{(ApiKey)r.Header.RequestApiKey} v{r.Header.RequestApiVersion}").Distinct()));
+        Assert.True(fetch.Header.RequestApiVersion >= 12, $"Fetch v{fetch.Header.RequestApiVersion}"); // flexible, tagged fields
+    }
+
     private sealed record DecodedRequest(RequestHeader Header, IRequest Body);
 
     /// <summary>Answers ApiVersions and Metadata on every connection; checks that each request re-encodes to its own bytes.</summary>
     private sealed class ScriptedBroker(int port)
     {
         public const long AssignedOffset = 42;
+
+        private byte[]? _producedBatch;
 
         public ConcurrentQueue<DecodedRequest> Requests { get; } = new();
 
@@ -204,6 +260,7 @@ public sealed class LibrdkafkaInteropTests
                 ApiKey.ApiVersions => ApiVersions(),
                 ApiKey.Metadata => Metadata(),
                 ApiKey.Produce => Produce((ProduceRequest)body),
+                ApiKey.Fetch => Fetch((FetchRequest)body),
                 _ => null,
             };
             if (response is null)
@@ -234,7 +291,42 @@ public sealed class LibrdkafkaInteropTests
             ],
         };
 
-        private static ProduceResponse Produce(ProduceRequest request) => new()
+        private ProduceResponse Produce(ProduceRequest request)
+        {
+            // Copy: the frame buffer belongs to the connection loop.
+            Volatile.Write(ref _producedBatch, request.TopicData[0].PartitionData[0].Records?.ToArray());
+            return ProduceAcknowledgement(request);
+        }
+
+        private FetchResponse Fetch(FetchRequest request)
+        {
+            var batch = Volatile.Read(ref _producedBatch);
+            return new()
+            {
+                Responses =
+                [
+                    .. request.Topics.Select(topic => new FetchResponse.FetchableTopicResponse
+                    {
+                        // Echoing the request keeps name vs id right for the version (v13+ uses ids).
+                        Topic = topic.Topic,
+                        TopicId = topic.TopicId,
+                        Partitions =
+                        [
+                            .. topic.Partitions.Select(p => new FetchResponse.PartitionData
+                            {
+                                PartitionIndex = p.Partition,
+                                HighWatermark = 1,
+                                LastStableOffset = 1,
+                                LogStartOffset = 0,
+                                Records = p.FetchOffset == 0 && batch is not null ? batch : ReadOnlyMemory<byte>.Empty,
+                            }),
+                        ],
+                    }),
+                ],
+            };
+        }
+
+        private static ProduceResponse ProduceAcknowledgement(ProduceRequest request) => new()
         {
             Responses =
             [
