@@ -18,9 +18,6 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Closing Kafka connection {ConnectionId} from {Remote}: {Api} v{Version} (correlation id {CorrelationId}) failed")]
     public static partial void HandlerFailed(ILogger logger, string connectionId, EndPoint? remote, string api, short version, int correlationId, Exception exception);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Closing Kafka connection {ConnectionId} from {Remote}: malformed {Api} v{Version} request: {Reason}")]
-    public static partial void MalformedRequest(ILogger logger, string connectionId, EndPoint? remote, string api, short version, string reason);
-
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Kafka listener bound to {EndPoint}, advertised as {Host}:{Port} (node id {NodeId})")]
     public static partial void ListenerBound(ILogger logger, EndPoint endPoint, string host, int port, int nodeId);
 
@@ -29,6 +26,9 @@ internal static partial class GatewayLog
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Kafka connection {ConnectionId} from {Remote}: writing the {Api} v{Version} response failed")]
     public static partial void ResponseWriteFailed(ILogger logger, string connectionId, EndPoint? remote, string api, short version, Exception exception);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Error, Message = "Closing Kafka connection {ConnectionId} from {Remote} after an unexpected error")]
+    public static partial void ConnectionFailed(ILogger logger, string connectionId, EndPoint? remote, Exception exception);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Metadata request auto-created topic {Topic} ({Partitions} partitions): {Error}")]
     public static partial void TopicAutoCreated(ILogger logger, string topic, int partitions, Protocol.KafkaErrorCode error);

@@ -26,6 +26,9 @@ internal sealed class DescribeConfigsHandler(IGrainFactory grains, BrokerConfigs
     private async Task<DescribeConfigsResult> DescribeAsync(DescribeConfigsRequest.DescribeConfigsResource resource, bool includeSynonyms, bool includeDocumentation, short version)
     {
         var result = new DescribeConfigsResult { ResourceType = resource.ResourceType, ResourceName = resource.ResourceName, Configs = [] };
+
+        // Kafka describes every config when the key list is null or empty.
+        var keys = resource.ConfigurationKeys is { Count: > 0 } requested ? requested : null;
         switch ((ConfigResourceType)resource.ResourceType)
         {
             case ConfigResourceType.Topic:
@@ -35,7 +38,7 @@ internal sealed class DescribeConfigsHandler(IGrainFactory grains, BrokerConfigs
                 }
 
                 var described = await grains.GetGrain<ITopicGrain>(resource.ResourceName)
-                    .DescribeConfigs(resource.ConfigurationKeys, includeSynonyms, includeDocumentation).ConfigureAwait(false);
+                    .DescribeConfigs(keys, includeSynonyms, includeDocumentation).ConfigureAwait(false);
                 if (described.Error != KafkaErrorCode.None)
                 {
                     return Fail(result, described.Error, described.Message);
@@ -54,10 +57,20 @@ internal sealed class DescribeConfigsHandler(IGrainFactory grains, BrokerConfigs
                 // The cluster-wide default resource lists dynamic defaults, and this broker has none.
                 if (!clusterDefault)
                 {
-                    result.Configs.AddRange(brokerConfigs.Describe(resource.ConfigurationKeys, includeSynonyms).Select(e => ToWire(e, includeSynonyms, includeDocumentation, version)));
+                    result.Configs.AddRange(brokerConfigs.Describe(keys, includeSynonyms).Select(e => ToWire(e, includeSynonyms, includeDocumentation, version)));
                 }
 
                 return result;
+
+            case ConfigResourceType.BrokerLogger:
+                // Kafka lists a broker's log4j logger levels here; this broker has none to list.
+                if (resource.ResourceName.Length == 0)
+                {
+                    return Fail(result, KafkaErrorCode.InvalidRequest, "Broker id must not be empty");
+                }
+
+                var logger = brokerConfigs.CheckResourceName(resource.ResourceName, out _);
+                return logger.IsOk ? result : Fail(result, logger.Error, logger.Message);
 
             default:
                 return Fail(result, KafkaErrorCode.InvalidRequest, $"Unsupported resource type: {resource.ResourceType}");

@@ -56,6 +56,12 @@ internal sealed class KafkaConnection
             // The client went away, or the write loop closed the connection and logged why.
             closeReason = null;
         }
+        catch (Exception ex)
+        {
+            // A gateway bug must cost this connection only, never the process: log it and close.
+            GatewayLog.ConnectionFailed(_logger, _connection.ConnectionId, _connection.RemoteEndPoint, ex);
+            closeReason = null;
+        }
         finally
         {
             // Responses to requests already accepted still go out, in order, before we return.

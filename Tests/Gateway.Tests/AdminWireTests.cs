@@ -69,7 +69,7 @@ public sealed class AdminWireTests(GatewayFixture fixture)
             Resources =
             [
                 new() { ResourceType = 4, ResourceName = "7", ConfigurationKeys = null },
-                new() { ResourceType = 8, ResourceName = "1", ConfigurationKeys = null },
+                new() { ResourceType = 99, ResourceName = "1", ConfigurationKeys = null },
                 new() { ResourceType = 4, ResourceName = "1", ConfigurationKeys = ["num.partitions"] },
             ],
         };
@@ -84,6 +84,15 @@ public sealed class AdminWireTests(GatewayFixture fixture)
         Assert.Equal("1", entry.Value);
         Assert.Equal(5, entry.ConfigSource); // DEFAULT_CONFIG: left at Kafka's default
         Assert.Equal(3, entry.ConfigType); // INT
+    }
+
+    [Fact]
+    public async Task DescribeConfigs_with_an_empty_key_list_describes_every_config()
+    {
+        var response = await RequestAsync<DescribeConfigsResponse>(
+            new DescribeConfigsRequest { Resources = [new() { ResourceType = 4, ResourceName = "1", ConfigurationKeys = [] }] }, 1);
+
+        Assert.Contains(Assert.Single(response.Results).Configs, c => c.Name == "socket.request.max.bytes");
     }
 
     [Fact]
