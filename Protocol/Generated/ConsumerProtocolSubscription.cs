@@ -34,7 +34,8 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version < 0 || version > 3)
+        // A newer version is read with the latest known format: data records only append fields.
+        if (version < 0)
         {
             throw KafkaProtocolException.UnsupportedVersion("ConsumerProtocolSubscription", version, 0, 3);
         }

@@ -35,7 +35,8 @@ public sealed partial class LeaderChangeMessage : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version < 0 || version > 1)
+        // A newer version is read with the latest known format: data records only append fields.
+        if (version < 0)
         {
             throw KafkaProtocolException.UnsupportedVersion("LeaderChangeMessage", version, 0, 1);
         }

@@ -27,7 +27,8 @@ public sealed partial class SnapshotHeaderRecord : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version < 0 || version > 0)
+        // A newer version is read with the latest known format: data records only append fields.
+        if (version < 0)
         {
             throw KafkaProtocolException.UnsupportedVersion("SnapshotHeaderRecord", version, 0, 0);
         }

@@ -138,6 +138,26 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
+    public void Data_record_of_a_newer_version_parses_with_the_latest_format()
+    {
+        var subscription = new ConsumerProtocolSubscription { Topics = ["orders"], GenerationId = 3, RackId = "r1" };
+        var bytes = MessageBytes.Concat(MessageBytes.Write(subscription, 3), [0x00, 0x07]); // plus a field a future v4 appended
+
+        var decoded = MessageBytes.Read<ConsumerProtocolSubscription>(bytes, 4, out var consumed);
+        Assert.Equal(bytes.Length - 2, consumed);
+        Assert.Equal(["orders"], decoded.Topics);
+        Assert.Equal((3, "r1"), (decoded.GenerationId, decoded.RackId));
+        Assert.Throws<KafkaProtocolException>(() => MessageBytes.Write(decoded, 4));
+    }
+
+    [Fact]
+    public void Api_lookup_by_enum_throws_for_unknown_keys()
+    {
+        Assert.Equal("Fetch", ApiMessageTypes.Get(ApiKey.Fetch).Name);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ApiMessageTypes.Get((ApiKey)999));
+    }
+
+    [Fact]
     public void Tagged_field_whose_size_disagrees_with_its_content_is_rejected()
     {
         // ApiVersionsResponse v3: empty api_keys, throttle 0, tag 1 (int64 epoch) claiming 4 bytes.

@@ -187,7 +187,7 @@ internal sealed class MessageEmitter
         _w.Open("public void Read(ref KafkaReader reader, short version)");
         if (isRoot)
         {
-            EmitVersionCheck();
+            EmitVersionCheck(forRead: true);
         }
 
         foreach (var field in fields)
@@ -274,7 +274,7 @@ internal sealed class MessageEmitter
         if (isRoot)
         {
             _w.Line("ArgumentNullException.ThrowIfNull(writer);");
-            EmitVersionCheck();
+            EmitVersionCheck(forRead: false);
         }
 
         foreach (var field in fields)
@@ -372,10 +372,21 @@ internal sealed class MessageEmitter
         _w.Close();
     }
 
-    private void EmitVersionCheck()
+    private void EmitVersionCheck(bool forRead)
     {
         var valid = _message.ValidVersions;
-        _w.Open($"if (version < {valid.Lowest} || version > {valid.Highest})");
+        if (forRead && _message.Type == "data")
+        {
+            // Data records (e.g. ConsumerProtocolSubscription) promise that newer versions only
+            // append fields, so Kafka parses a newer version with the latest known format.
+            _w.Line("// A newer version is read with the latest known format: data records only append fields.");
+            _w.Open($"if (version < {valid.Lowest})");
+        }
+        else
+        {
+            _w.Open($"if (version < {valid.Lowest} || version > {valid.Highest})");
+        }
+
         _w.Line($"throw KafkaProtocolException.UnsupportedVersion(\"{_message.Name}\", version, {valid.Lowest}, {valid.Highest});");
         _w.Close();
     }
