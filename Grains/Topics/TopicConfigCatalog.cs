@@ -59,7 +59,8 @@ public static class TopicConfigCatalog
     public static IReadOnlyList<ConfigEntry> Describe(
         IReadOnlyDictionary<string, string> overrides, IReadOnlyCollection<string>? keys, bool includeSynonyms, bool includeDocumentation)
     {
-        var wanted = keys is null ? null : new HashSet<string>(keys, StringComparer.Ordinal);
+        // Kafka describes every config when the key list is null or empty.
+        var wanted = keys is { Count: > 0 } ? new HashSet<string>(keys, StringComparer.Ordinal) : null;
         var entries = new List<ConfigEntry>(wanted?.Count ?? All.Count);
         foreach (var definition in All)
         {

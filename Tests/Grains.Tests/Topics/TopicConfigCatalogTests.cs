@@ -22,6 +22,15 @@ public sealed class TopicConfigCatalogTests
         Assert.All(TopicConfigCatalog.All, d => Assert.False(string.IsNullOrWhiteSpace(d.Documentation)));
     }
 
+    [Fact]
+    public void Describe_with_an_empty_key_list_lists_everything_like_null()
+    {
+        var overrides = new Dictionary<string, string>();
+
+        Assert.Equal(TopicConfigCatalog.All.Count, TopicConfigCatalog.Describe(overrides, [], false, false).Count);
+        Assert.Equal(TopicConfigCatalog.All.Count, TopicConfigCatalog.Describe(overrides, null, false, false).Count);
+    }
+
     [Theory]
     [InlineData("retention.ms", "log.retention.ms")]
     [InlineData("segment.bytes", "log.segment.bytes")]
