@@ -131,7 +131,8 @@ public sealed partial class PartitionLog
                 }
                 else if (header.Compression == Compression.CompressionType.None || _config.ValidateCompressedRecords)
                 {
-                    error = RecordBatch.ValidateRecords(rest[..size], scratch ??= new ArrayBufferWriter<byte>(), out reason);
+                    // Header and CRC were checked just above; only the records remain.
+                    error = RecordBatch.ValidateRecordsOnly(rest[..size], header, scratch ??= new ArrayBufferWriter<byte>(), out reason);
                 }
             }
 

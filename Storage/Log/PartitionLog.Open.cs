@@ -16,6 +16,12 @@ public sealed partial class PartitionLog
         System.IO.Directory.CreateDirectory(directory);
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var clean = LogCheckpoints.ConsumeCleanShutdownMarker(directory);
+        if (clean)
+        {
+            // The marker's removal must reach the disk before any append: a stale marker after a
+            // later crash would make the next open trust a torn tail.
+            FlushDirectory(directory);
+        }
         RemoveLeftovers(directory);
         CompleteSwaps(directory, config);
 

@@ -41,7 +41,7 @@ public sealed partial class PartitionLog
 
             var swapPath = LogSegment.FilePath(Directory, baseOffset, LogSegment.LogSuffix) + SwapSuffix;
             File.Move(cleanedLogPath, swapPath, overwrite: true);
-            FlushDirectory();
+            FlushDirectory(Directory);
 
             _structure.EnterWriteLock();
             try
@@ -130,7 +130,7 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>Makes renames in the log directory durable (no-op where directories cannot be opened).</summary>
-    private void FlushDirectory()
+    internal static void FlushDirectory(string directory)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -139,7 +139,7 @@ public sealed partial class PartitionLog
 
         try
         {
-            using var dir = File.OpenHandle(Directory, FileMode.Open, FileAccess.Read);
+            using var dir = File.OpenHandle(directory, FileMode.Open, FileAccess.Read);
             RandomAccess.FlushToDisk(dir);
         }
         catch (UnauthorizedAccessException)

@@ -104,6 +104,15 @@ public static class RecordBatch
             return error;
         }
 
+        return ValidateRecordsOnly(batch, header, scratch, out reason);
+    }
+
+    /// <summary>
+    /// The record checks of <see cref="ValidateRecords"/> for a batch whose header and CRC were
+    /// already validated (avoids a second CRC pass on the append path).
+    /// </summary>
+    internal static BatchError ValidateRecordsOnly(ReadOnlySpan<byte> batch, RecordBatchHeader header, ArrayBufferWriter<byte> scratch, out string? reason)
+    {
         if (header.RecordCount == 0)
         {
             reason = "Record batch has no records.";
