@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using Orleans.Kafka.Gateway.Dispatch;
 using Orleans.Kafka.Protocol;
@@ -45,6 +46,10 @@ internal sealed class KafkaConnection
     public async Task RunAsync()
     {
         GatewayLog.ConnectionOpened(_logger, _connection.ConnectionId, _connection.RemoteEndPoint);
+
+        // When the server shuts down, stop reading: requests already accepted are answered, then the connection closes.
+        using var shutdown = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
+            .Register(static input => ((PipeReader)input!).CancelPendingRead(), _connection.Transport.Input);
         var writing = WriteResponsesAsync();
         string? closeReason;
         try
@@ -87,7 +92,7 @@ internal sealed class KafkaConnection
             var buffer = result.Buffer;
             if (result.IsCanceled)
             {
-                // The write loop is closing the connection (it logged why): accept nothing more.
+                // The write loop is closing the connection (it logged why), or the server is shutting down: accept nothing more.
                 input.AdvanceTo(buffer.Start, buffer.End);
                 return null;
             }

@@ -12,6 +12,11 @@ internal sealed class DelayedEchoHandler : KafkaApiHandler<ExpireDelegationToken
 {
     public const long NoResponse = 999_999;
 
+    private int _started;
+
+    /// <summary>Requests this handler has begun, so a test can wait until the gateway has accepted one.</summary>
+    public int Started => Volatile.Read(ref _started);
+
     public override ApiKey ApiKey => ApiKey.ExpireDelegationToken;
 
     public override short MinVersion => 0;
@@ -20,6 +25,7 @@ internal sealed class DelayedEchoHandler : KafkaApiHandler<ExpireDelegationToken
 
     protected override async ValueTask<ExpireDelegationTokenResponse?> HandleAsync(KafkaRequestContext context, ExpireDelegationTokenRequest request, short version, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _started);
         if (request.ExpiryTimePeriodMs < 0)
         {
             throw new InvalidOperationException("The test handler was asked to fail.");

@@ -41,6 +41,13 @@ public sealed class GatewayFixture : IAsyncLifetime
         Cluster = clusterBuilder.Build();
         await Cluster.DeployAsync();
 
+        _app = await StartGatewayAsync(Cluster.Client);
+        Port = BoundPort(_app);
+    }
+
+    /// <summary>A Kestrel host serving the gateway (plus the test-only handler) on 127.0.0.1, port 0.</summary>
+    public static async Task<WebApplication> StartGatewayAsync(IGrainFactory grains)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -50,15 +57,18 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Kafka:listener.host"] = "127.0.0.1",
             ["Kafka:listener.port"] = "0",
         });
-        builder.Services.AddSingleton<IGrainFactory>(Cluster.Client);
+        builder.Services.AddSingleton(grains);
         builder.Services.AddKafkaGateway(builder.Configuration);
         builder.Services.AddKafkaApiHandler<DelayedEchoHandler>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKafka());
-        _app = builder.Build();
-        await _app.StartAsync();
-        Port = _app.Services.GetRequiredService<BrokerEndpoint>().BoundEndPoint?.Port
-            ?? throw new InvalidOperationException("The Kafka listener did not report its bound port.");
+        var app = builder.Build();
+        await app.StartAsync();
+        return app;
     }
+
+    public static int BoundPort(WebApplication app) =>
+        app.Services.GetRequiredService<BrokerEndpoint>().BoundEndPoint?.Port
+            ?? throw new InvalidOperationException("The Kafka listener did not report its bound port.");
 
     public async Task DisposeAsync()
     {
