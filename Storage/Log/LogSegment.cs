@@ -336,20 +336,27 @@ internal sealed class LogSegment : IDisposable
     /// File position of the first batch whose last offset is &gt;= <paramref name="offset"/>, or
     /// -1 if no batch below the published end holds it (the offset is in a later segment).
     /// </summary>
-    public long FindPosition(long offset, SegmentEnd end)
+    public long FindPosition(long offset, SegmentEnd end) => FindPosition(offset, end, out _);
+
+    /// <inheritdoc cref="FindPosition(long, SegmentEnd)"/>
+    /// <param name="batchSize">Total size of the batch found.</param>
+    public long FindPosition(long offset, SegmentEnd end, out int batchSize)
     {
         var start = OffsetIndexForRead().LookupPosition(offset);
         long found = -1;
+        var size = 0;
         SegmentScanner.Scan(_log, start, end.Size, verify: false, BaseOffset, (in RecordBatchHeader header, long position) =>
         {
             if (header.LastOffset >= offset)
             {
                 found = position;
+                size = header.TotalSize;
                 return false;
             }
 
             return true;
         });
+        batchSize = size;
         return found;
     }
 

@@ -12,12 +12,15 @@ public sealed partial class PartitionLog
     /// CRC), then writes them in one piece. A bad batch fails the whole call with a
     /// <see cref="LogException"/> and nothing is written.
     /// </summary>
-    public AppendResult Append(ReadOnlyMemory<byte> batches, int leaderEpoch)
+    /// <param name="batches">One or more whole batches (a produce request's records).</param>
+    /// <param name="leaderEpoch">Written into each batch's partitionLeaderEpoch.</param>
+    /// <param name="origin">Who appends: only the transaction coordinator may write control batches.</param>
+    public AppendResult Append(ReadOnlyMemory<byte> batches, int leaderEpoch, AppendOrigin origin = AppendOrigin.Client)
     {
         lock (_writeLock)
         {
             ThrowIfClosed();
-            return AppendLocked(batches.Span, leaderEpoch, assignOffsets: true);
+            return AppendLocked(batches.Span, leaderEpoch, assignOffsets: true, origin);
         }
     }
 
@@ -30,11 +33,11 @@ public sealed partial class PartitionLog
         lock (_writeLock)
         {
             ThrowIfClosed();
-            return AppendLocked(batches.Span, leaderEpoch: -1, assignOffsets: false);
+            return AppendLocked(batches.Span, leaderEpoch: -1, assignOffsets: false, AppendOrigin.Replication);
         }
     }
 
-    private AppendResult AppendLocked(ReadOnlySpan<byte> input, int leaderEpoch, bool assignOffsets)
+    private AppendResult AppendLocked(ReadOnlySpan<byte> input, int leaderEpoch, bool assignOffsets, AppendOrigin origin)
     {
         if (input.IsEmpty)
         {
@@ -52,7 +55,7 @@ public sealed partial class PartitionLog
         {
             var data = buffer.AsSpan(0, input.Length);
             input.CopyTo(data);
-            var placements = Validate(data, assignOffsets, nowMs, out var recordCount);
+            var placements = Validate(data, assignOffsets, origin, nowMs, out var recordCount);
             if (!assignOffsets)
             {
                 CheckFollowerOffsets(placements);
@@ -101,7 +104,7 @@ public sealed partial class PartitionLog
     /// Checks every batch in <paramref name="data"/> and plans where it goes. Offsets planned are
     /// the ones to assign (leader) or the batch's own (follower).
     /// </summary>
-    private BatchPlacement[] Validate(ReadOnlySpan<byte> data, bool assignOffsets, long nowMs, out long recordCount)
+    private BatchPlacement[] Validate(ReadOnlySpan<byte> data, bool assignOffsets, AppendOrigin origin, long nowMs, out long recordCount)
     {
         var placements = new List<BatchPlacement>();
         ArrayBufferWriter<byte>? scratch = null;
@@ -122,6 +125,9 @@ public sealed partial class PartitionLog
             }
 
             var error = RecordBatch.Validate(rest, out var header, out var reason);
+            // Without a record walk the header's base and max timestamps stand in for the records'.
+            var minTimestamp = header.BaseTimestamp;
+            var maxTimestamp = header.MaxTimestamp;
             if (error == BatchError.None && assignOffsets)
             {
                 if (header.RecordCount == 0 || header.LastOffsetDelta != header.RecordCount - 1)
@@ -132,7 +138,14 @@ public sealed partial class PartitionLog
                 else if (header.Compression == Compression.CompressionType.None || _config.ValidateCompressedRecords)
                 {
                     // Header and CRC were checked just above; only the records remain.
-                    error = RecordBatch.ValidateRecordsOnly(rest[..size], header, scratch ??= new ArrayBufferWriter<byte>(), out reason);
+                    error = RecordBatch.ValidateRecordsOnly(rest[..size], header, scratch ??= new ArrayBufferWriter<byte>(), out reason, out minTimestamp, out maxTimestamp);
+                }
+
+                if (error == BatchError.None && header.IsControl && origin == AppendOrigin.Client)
+                {
+                    // Only a transaction coordinator writes markers (Kafka rejects them from producers).
+                    error = BatchError.InvalidRecord;
+                    reason = "Control batches may not be produced by clients.";
                 }
             }
 
@@ -144,8 +157,8 @@ public sealed partial class PartitionLog
 
             if (assignOffsets && _config.MessageTimestampType == TimestampType.CreateTime)
             {
-                CheckTimestamp(header.BaseTimestamp, nowMs);
-                CheckTimestamp(header.MaxTimestamp, nowMs);
+                CheckTimestamp(Math.Min(minTimestamp, header.BaseTimestamp), nowMs);
+                CheckTimestamp(Math.Max(maxTimestamp, header.MaxTimestamp), nowMs);
             }
 
             var baseOffset = assignOffsets ? next : header.BaseOffset;
@@ -253,4 +266,17 @@ public sealed partial class PartitionLog
             }
         }
     }
+}
+
+/// <summary>Who is appending, as Kafka's AppendOrigin: it decides which batches are allowed.</summary>
+public enum AppendOrigin
+{
+    /// <summary>A producer's batches: no control batches.</summary>
+    Client,
+
+    /// <summary>The transaction coordinator writing commit/abort markers.</summary>
+    Coordinator,
+
+    /// <summary>A follower copying the leader's batches as they are.</summary>
+    Replication,
 }

@@ -34,13 +34,13 @@ public sealed partial class PartitionLog
                 {
                     var segment = state.Segments[i];
                     var end = segment.End;
-                    var position = segment.FindPosition(target, end);
+                    var position = segment.FindPosition(target, end, out var firstSize);
                     if (position < 0)
                     {
                         continue;
                     }
 
-                    reader.ReadFrom(segment, position, end.Size);
+                    reader.ReadFrom(segment, position, firstSize, end.Size);
                     target = reader.NextOffset;
                 }
             }
@@ -135,7 +135,7 @@ public sealed partial class PartitionLog
 
         public bool Done { get; private set; }
 
-        public void ReadFrom(LogSegment segment, long position, long segmentEnd)
+        public void ReadFrom(LogSegment segment, long position, int firstSize, long segmentEnd)
         {
             var available = segmentEnd - position;
             if (available < RecordBatchHeader.Size)
@@ -146,9 +146,7 @@ public sealed partial class PartitionLog
             int toRead;
             if (_length == 0)
             {
-                Span<byte> head = stackalloc byte[RecordBatchHeader.LogOverhead];
-                segment.Read(head, position);
-                RecordBatch.TryPeekSize(head, out var firstSize);
+                // Kafka's rule: the first batch goes out whole even when it is larger than maxBytes.
                 toRead = (int)Math.Min(available, Math.Max(firstSize, maxBytes));
             }
             else

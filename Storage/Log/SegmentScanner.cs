@@ -11,7 +11,14 @@ namespace Orleans.Kafka.Storage.Log;
 /// </summary>
 internal static class SegmentScanner
 {
-    private const int ChunkSize = 256 * 1024;
+    /// <summary>Recovery reads whole batches: large chunks amortise the syscalls.</summary>
+    private const int VerifyChunkSize = 1024 * 1024;
+
+    /// <summary>
+    /// Lookups read only headers, and the target is usually within one index interval (4 KiB) of
+    /// the start: a small chunk keeps a fetch from reading far past what it returns.
+    /// </summary>
+    private const int HeaderChunkSize = 16 * 1024;
 
     /// <summary>Called per good batch with its header and file position; return false to stop.</summary>
     public delegate bool Visitor(in RecordBatchHeader header, long position);
@@ -22,7 +29,7 @@ internal static class SegmentScanner
     /// </summary>
     public static long Scan(SafeFileHandle file, long from, long end, bool verify, long minBaseOffset, Visitor visit)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var buffer = ArrayPool<byte>.Shared.Rent(verify ? VerifyChunkSize : HeaderChunkSize);
         try
         {
             long bufferStart = from;

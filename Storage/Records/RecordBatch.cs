@@ -104,15 +104,19 @@ public static class RecordBatch
             return error;
         }
 
-        return ValidateRecordsOnly(batch, header, scratch, out reason);
+        return ValidateRecordsOnly(batch, header, scratch, out reason, out _, out _);
     }
 
     /// <summary>
     /// The record checks of <see cref="ValidateRecords"/> for a batch whose header and CRC were
     /// already validated (avoids a second CRC pass on the append path).
     /// </summary>
-    internal static BatchError ValidateRecordsOnly(ReadOnlySpan<byte> batch, RecordBatchHeader header, ArrayBufferWriter<byte> scratch, out string? reason)
+    /// <param name="minTimestamp">Smallest record timestamp (for the timestamp window check).</param>
+    /// <param name="maxTimestamp">Largest record timestamp.</param>
+    internal static BatchError ValidateRecordsOnly(ReadOnlySpan<byte> batch, RecordBatchHeader header, ArrayBufferWriter<byte> scratch, out string? reason, out long minTimestamp, out long maxTimestamp)
     {
+        minTimestamp = long.MaxValue;
+        maxTimestamp = long.MinValue;
         if (header.RecordCount == 0)
         {
             reason = "Record batch has no records.";
@@ -148,6 +152,10 @@ public static class RecordBatch
                     reason = $"Record {expected} has offset delta {record.OffsetDelta}.";
                     return BatchError.InvalidRecord;
                 }
+
+                var timestamp = header.BaseTimestamp + record.TimestampDelta;
+                minTimestamp = Math.Min(minTimestamp, timestamp);
+                maxTimestamp = Math.Max(maxTimestamp, timestamp);
 
                 // Walk the headers so a malformed header section is caught here, not by a consumer.
                 foreach (var _ in record.Headers)

@@ -177,6 +177,10 @@ public class PartitionLogAppendReadTests
         Assert.Equal(LogErrorKind.InvalidTimestamp, Assert.Throws<LogException>(() => log.Append(Batch(1, 10, time.NowMs - 120_000), 0)).Kind);
         Assert.Equal(LogErrorKind.InvalidTimestamp, Assert.Throws<LogException>(() => log.Append(Batch(1, 10, time.NowMs + 120_000), 0)).Kind);
 
+        // A record older than the window hiding behind a fresh base and max timestamp.
+        var hidden = new RecordBatchBuilder().Add(time.NowMs, "a"u8, "1"u8).Add(time.NowMs - 120_000, "b"u8, "2"u8).Build();
+        Assert.Equal(LogErrorKind.InvalidTimestamp, Assert.Throws<LogException>(() => log.Append(hidden, 0)).Kind);
+
         var gapped = new RecordBatchBuilder();
         gapped.AddWithOffsetDelta(0, time.NowMs, "a"u8, false, "1"u8, false, null);
         gapped.AddWithOffsetDelta(5, time.NowMs, "b"u8, false, "2"u8, false, null);
@@ -229,13 +233,14 @@ public class PartitionLogAppendReadTests
     }
 
     [Fact]
-    public void Control_batches_are_stored_and_returned_like_data()
+    public void Control_batches_are_stored_from_the_coordinator_and_refused_from_clients()
     {
         using var dir = new TempDirectory();
         using var log = PartitionLog.Open(dir.Path, new LogConfig { RetentionMs = -1 });
         log.Append(Batch(2), 0);
         var marker = RecordBatchBuilder.BuildControlBatch(ControlRecordType.Abort, 9, 1, 4, 1_700_000_000_000);
-        Assert.Equal(2, log.Append(marker, 0).FirstOffset);
+        Assert.Equal(LogErrorKind.InvalidRecord, Assert.Throws<LogException>(() => log.Append(marker, 0)).Kind);
+        Assert.Equal(2, log.Append(marker, 0, AppendOrigin.Coordinator).FirstOffset);
         var headers = Headers(ReadAll(log));
         Assert.True(headers[1].IsControl);
         Assert.Equal(3, log.LogEndOffset);
