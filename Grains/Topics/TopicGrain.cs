@@ -126,9 +126,7 @@ public sealed class TopicGrain(
             return AdminResult.Ok;
         }
 
-        var next = state.State.Copy();
-        next.Partitions.AddRange(placed.Select(r => new PartitionState { Replicas = [.. r] }));
-        var result = await Commit(next);
+        var result = await Commit(state.State.WithPartitions(placed));
         if (result.IsOk)
         {
             TopicLog.PartitionsAdded(logger, Name, totalCount);
@@ -165,8 +163,7 @@ public sealed class TopicGrain(
             return edited.Outcome;
         }
 
-        var next = state.State.Copy();
-        next.Configs = new Dictionary<string, string>(edited.Overrides);
+        var next = state.State.WithConfigs(edited.Overrides);
         var result = await Commit(next);
         if (result.IsOk)
         {
