@@ -250,7 +250,7 @@ internal sealed class KafkaConnection
 
                     if (outcome.Response is not null && !TryWriteResponse(output, pending, outcome.Response))
                     {
-                        Abort($"the {pending.Api?.Name} response could not be encoded");
+                        Abort($"the {pending.Api.Name} response could not be encoded");
                         return;
                     }
 
@@ -278,7 +278,7 @@ internal sealed class KafkaConnection
 
     private bool TryWriteResponse(PipeWriter output, PendingResponse pending, IResponse response)
     {
-        var api = pending.Api!;
+        var api = pending.Api;
         try
         {
             WriteFrame(output, pending.CorrelationId, api.ResponseHeaderVersion(pending.Version), response, pending.Version);

@@ -16,17 +16,13 @@ internal readonly record struct RequestOutcome(IResponse? Response, string? Clos
 /// A request's place in its connection's response order: responses are written in the order
 /// requests arrived, whatever order their handlers finish in (Kafka's per-connection rule).
 /// </summary>
-internal sealed class PendingResponse(int correlationId, ApiMessageInfo? api, short version, Task<RequestOutcome> outcome)
+internal sealed class PendingResponse(int correlationId, ApiMessageInfo api, short version, Task<RequestOutcome> outcome)
 {
     public int CorrelationId { get; } = correlationId;
 
-    /// <summary>Null only for a close marker, which carries no API.</summary>
-    public ApiMessageInfo? Api { get; } = api;
+    public ApiMessageInfo Api { get; } = api;
 
     public short Version { get; } = version;
 
     public Task<RequestOutcome> Outcome { get; } = outcome;
-
-    /// <summary>Queued after the responses to earlier requests so they still go out before the connection closes.</summary>
-    public static PendingResponse CloseMarker(string reason) => new(0, null, 0, Task.FromResult(RequestOutcome.Close(reason)));
 }
