@@ -5,7 +5,7 @@ using Orleans.Kafka.Topics;
 namespace Orleans.Kafka.Grains.Topics;
 
 /// <summary>
-/// Every Kafka topic-level config (Kafka 4.0's set) with Kafka's names, types, defaults, value rules and broker synonyms.
+/// Every Kafka topic-level config (Kafka 4.x's set; segment.bytes keeps 3.x's lower bound of 14 so small test segments work) with Kafka's names, types, defaults, value rules and broker synonyms.
 /// Immutable data only: the catalogue is shared by all grains.
 /// </summary>
 public static class TopicConfigCatalog
@@ -140,6 +140,8 @@ public static class TopicConfigCatalog
                 "Longest time a record may stay uncompacted.", AtLeast(1)),
             new("max.message.bytes", ConfigType.Int, "1048588", "message.max.bytes",
                 "Largest record batch the topic accepts, after compression.", AtLeast(0)),
+            new("message.downconversion.enable", ConfigType.Boolean, "true", "log.message.downconversion.enable",
+                "Kept for compatibility: Kafka 4 no longer down-converts records for old consumers, so this has no effect.", null),
             new("message.timestamp.after.max.ms", ConfigType.Long, "3600000", "log.message.timestamp.after.max.ms",
                 "How far in the future a CreateTime timestamp may be before the batch is rejected.", AtLeast(0)),
             new("message.timestamp.before.max.ms", ConfigType.Long, LongMax, "log.message.timestamp.before.max.ms",
