@@ -122,6 +122,12 @@ public sealed partial class PartitionLog
             {
                 _structure.ExitWriteLock();
             }
+
+            if (LogEndOffset < _state.LogStartOffset)
+            {
+                // The batch holding the cut also held the log start: nothing readable is left.
+                TruncateFullyLocked(_state.LogStartOffset);
+            }
         }
     }
 

@@ -187,4 +187,18 @@ public class PartitionLogRetentionTests
         Assert.Single(log.Segments);
         Assert.Equal(1000, log.Append(Batch(1), 0).FirstOffset);
     }
+
+    [Fact]
+    public void Truncating_the_batch_that_holds_the_log_start_restarts_the_log_there()
+    {
+        using var dir = new TempDirectory();
+        using var log = PartitionLog.Open(dir.Path, new LogConfig { RetentionMs = -1 });
+        log.Append(Batch(3), 0); // 0..2
+        log.Append(Batch(3), 0); // 3..5
+        log.DeleteRecordsBefore(4);
+        log.TruncateTo(5);
+        Assert.Equal(4, log.LogStartOffset);
+        Assert.Equal(4, log.LogEndOffset);
+        Assert.Equal(4, log.Append(Batch(1), 0).FirstOffset);
+    }
 }
