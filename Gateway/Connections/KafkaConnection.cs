@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
@@ -22,14 +23,16 @@ internal sealed class KafkaConnection
     private readonly ConnectionContext _connection;
     private readonly KafkaRequestDispatcher _dispatcher;
     private readonly ILogger _logger;
+    private readonly GatewayMetrics _metrics;
     private readonly int _maxFrameBytes;
     private readonly CancellationToken _closed;
 
     /// <summary>Requests in arrival order; bounded, so a client cannot queue unbounded work and memory.</summary>
     private readonly Channel<PendingResponse> _pending;
 
-    public KafkaConnection(ConnectionContext connection, KafkaRequestDispatcher dispatcher, int maxFrameBytes, int maxInFlightRequests, ILogger logger)
+    public KafkaConnection(ConnectionContext connection, KafkaRequestDispatcher dispatcher, int maxFrameBytes, int maxInFlightRequests, GatewayMetrics metrics, ILogger logger)
     {
+        _metrics = metrics;
         _connection = connection;
         _dispatcher = dispatcher;
         _maxFrameBytes = maxFrameBytes;
@@ -46,6 +49,7 @@ internal sealed class KafkaConnection
     public async Task RunAsync()
     {
         GatewayLog.ConnectionOpened(_logger, _connection.ConnectionId, _connection.RemoteEndPoint);
+        _metrics.ConnectionOpened();
 
         // When the server shuts down, stop reading: requests already accepted are answered, then the connection closes.
         using var shutdown = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
@@ -77,8 +81,10 @@ internal sealed class KafkaConnection
         if (closeReason is not null)
         {
             GatewayLog.ClosingConnection(_logger, _connection.ConnectionId, _connection.RemoteEndPoint, closeReason);
+            _metrics.ConnectionForciblyClosed();
         }
 
+        _metrics.ConnectionEnded();
         GatewayLog.ConnectionClosed(_logger, _connection.ConnectionId, _connection.RemoteEndPoint);
     }
 
@@ -207,9 +213,11 @@ internal sealed class KafkaConnection
     /// <summary>Runs a handler to its outcome; never throws, so the write loop can await outcomes blindly.</summary>
     private async Task<RequestOutcome> HandleAsync(KafkaRequestDispatcher.Route route, KafkaRequestContext context, IRequest request, short version, IMemoryOwner<byte> frame)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var response = await route.Handler.HandleAsync(context, request, version, _closed).ConfigureAwait(false);
+            _metrics.RequestHandled(route.Info.Name, started);
             return response is null ? RequestOutcome.NoResponse : RequestOutcome.Respond(response);
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested)
@@ -307,6 +315,7 @@ internal sealed class KafkaConnection
     /// <summary>Closes gracefully: the read loop stops at its next read and the connection ends once flushed output is sent.</summary>
     private void Close(string reason)
     {
+        _metrics.ConnectionForciblyClosed();
         GatewayLog.ClosingConnection(_logger, _connection.ConnectionId, _connection.RemoteEndPoint, reason);
         _pending.Writer.TryComplete();
         _connection.Transport.Input.CancelPendingRead();
@@ -315,6 +324,7 @@ internal sealed class KafkaConnection
     /// <summary>Closes at once, discarding unflushed output (a response that could not be encoded is half-written).</summary>
     private void Abort(string reason)
     {
+        _metrics.ConnectionForciblyClosed();
         GatewayLog.ClosingConnection(_logger, _connection.ConnectionId, _connection.RemoteEndPoint, reason);
         _connection.Abort(new ConnectionAbortedException(reason));
     }

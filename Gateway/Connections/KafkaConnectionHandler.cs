@@ -6,7 +6,7 @@ using Orleans.Kafka.Gateway.Dispatch;
 namespace Orleans.Kafka.Gateway.Connections;
 
 /// <summary>Kestrel's entry point for a Kafka listener: one <see cref="KafkaConnection"/> per accepted socket.</summary>
-public sealed class KafkaConnectionHandler(KafkaRequestDispatcher dispatcher, IOptions<BrokerOptions> options, ILogger<KafkaConnectionHandler> logger) : ConnectionHandler
+public sealed class KafkaConnectionHandler(KafkaRequestDispatcher dispatcher, IOptions<BrokerOptions> options, GatewayMetrics metrics, ILogger<KafkaConnectionHandler> logger) : ConnectionHandler
 {
     /// <summary>
     /// Requests a connection may have outstanding. Kafka clients keep at most a handful in flight
@@ -17,6 +17,6 @@ public sealed class KafkaConnectionHandler(KafkaRequestDispatcher dispatcher, IO
     public override Task OnConnectedAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        return new KafkaConnection(connection, dispatcher, options.Value.SocketRequestMaxBytes, MaxInFlightRequests, logger).RunAsync();
+        return new KafkaConnection(connection, dispatcher, options.Value.SocketRequestMaxBytes, MaxInFlightRequests, metrics, logger).RunAsync();
     }
 }

@@ -29,6 +29,8 @@ public static class KafkaGatewayExtensions
         services.TryAddSingleton<BrokerEndpoint>();
         services.TryAddSingleton<KafkaRequestDispatcher>();
         services.TryAddSingleton<BrokerConfigs>();
+        services.AddMetrics();
+        services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<KafkaConnectionHandler>();
         services.AddHostedService<ListenerAnnouncer>();
 
