@@ -177,7 +177,9 @@ internal sealed class LogSegment : IDisposable
             return;
         }
 
-        var start = _offsetIndex!.Count == 0 ? 0 : _offsetIndex.LastValue;
+        _offsetIndex!.KeepInMemory();
+        _timeIndex!.KeepInMemory();
+        var start = _offsetIndex.Count == 0 ? 0 : _offsetIndex.LastValue;
         var next = _offsetIndex.Count == 0 ? BaseOffset : _offsetIndex.LastKey;
         long lastPosition = -1;
         var lastSize = 0;
@@ -261,6 +263,8 @@ internal sealed class LogSegment : IDisposable
                     RebuildFromLog(verify: false, Size);
                     _offsetIndex!.Trim();
                     _timeIndex!.Trim();
+                    _offsetIndex.ReleaseMemory();
+                    _timeIndex.ReleaseMemory();
                 }
             }
         }
@@ -421,6 +425,9 @@ internal sealed class LogSegment : IDisposable
         _offsetIndex?.Trim();
         _timeIndex?.Trim();
         Flush();
+        // Sealed: lookups read the index files; only the active segment's entries stay in memory.
+        _offsetIndex?.ReleaseMemory();
+        _timeIndex?.ReleaseMemory();
     }
 
     public void Flush()

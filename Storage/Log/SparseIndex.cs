@@ -4,27 +4,27 @@ using Microsoft.Win32.SafeHandles;
 namespace Orleans.Kafka.Storage.Log;
 
 /// <summary>
-/// A sorted, sparse index file of fixed-size entries (key → value), kept in memory for lookups
-/// and written positionally. Like Kafka's, the file is preallocated to its maximum size while
-/// the segment is active (so it may end in zeros after a crash) and trimmed when the segment is
-/// rolled or closed. One writer; lookups may run concurrently with appends: entries are written
-/// before the count that publishes them.
+/// A sorted, sparse index file of fixed-size entries (key → value). Like Kafka's, the file is
+/// preallocated to its maximum size while the segment is active (so it may end in zeros after a
+/// crash) and trimmed when the segment is sealed. The active segment keeps a byte-for-byte
+/// mirror of its entries in memory for lookups; a sealed segment drops it and looks entries up
+/// with positional reads (served by the page cache, as Kafka's mmap would be), so memory stays
+/// bounded by one segment per partition. One writer; lookups may run concurrently with appends:
+/// an entry is written (file, then mirror) before the count that publishes it.
 /// </summary>
 internal abstract class SparseIndex : IDisposable
 {
     private readonly SafeFileHandle _file;
-    private long[] _keys;
-    private long[] _values;
+    private byte[]? _mirror;
     private int _count;
 
-    protected SparseIndex(string path, long baseOffset, int maxIndexBytes, SafeFileHandle file)
+    protected SparseIndex(string path, long baseOffset, int maxIndexBytes, SafeFileHandle file, int entrySize)
     {
         Path = path;
         BaseOffset = baseOffset;
-        MaxEntries = Math.Max(maxIndexBytes / EntrySizeOf(this), 2);
+        EntrySize = entrySize;
+        MaxEntries = Math.Max(maxIndexBytes / entrySize, 2);
         _file = file;
-        _keys = new long[16];
-        _values = new long[16];
     }
 
     public string Path { get; }
@@ -38,11 +38,37 @@ internal abstract class SparseIndex : IDisposable
     /// <summary>True when no further entry fits; one slot stays free for the roll-time entry.</summary>
     public bool IsFull => Count >= MaxEntries - 1;
 
-    protected abstract int EntrySize { get; }
+    protected int EntrySize { get; }
 
-    public long LastKey => Count == 0 ? long.MinValue : Volatile.Read(ref _keys)[Count - 1];
+    public long LastKey
+    {
+        get
+        {
+            var count = Count;
+            if (count == 0)
+            {
+                return long.MinValue;
+            }
 
-    public long LastValue => Count == 0 ? -1 : Volatile.Read(ref _values)[Count - 1];
+            ReadEntry(count - 1, out var key, out _);
+            return key;
+        }
+    }
+
+    public long LastValue
+    {
+        get
+        {
+            var count = Count;
+            if (count == 0)
+            {
+                return -1;
+            }
+
+            ReadEntry(count - 1, out _, out var value);
+            return value;
+        }
+    }
 
     public void Append(long key, long value)
     {
@@ -55,18 +81,21 @@ internal abstract class SparseIndex : IDisposable
         Span<byte> entry = stackalloc byte[EntrySize];
         Encode(entry, key, value);
         RandomAccess.Write(_file, entry, (long)count * EntrySize);
-        if (count == _keys.Length)
+        var mirror = _mirror;
+        if (mirror is not null)
         {
-            var keys = new long[count * 2];
-            var values = new long[count * 2];
-            _keys.AsSpan().CopyTo(keys);
-            _values.AsSpan().CopyTo(values);
-            Volatile.Write(ref _keys, keys);
-            Volatile.Write(ref _values, values);
+            var end = (count + 1) * EntrySize;
+            if (end > mirror.Length)
+            {
+                var larger = new byte[Math.Min(Math.Max(mirror.Length * 2, 64 * EntrySize), MaxEntries * EntrySize)];
+                mirror.AsSpan(0, count * EntrySize).CopyTo(larger);
+                Volatile.Write(ref _mirror, larger);
+                mirror = larger;
+            }
+
+            entry.CopyTo(mirror.AsSpan(count * EntrySize));
         }
 
-        _keys[count] = key;
-        _values[count] = value;
         Volatile.Write(ref _count, count + 1);
     }
 
@@ -74,15 +103,17 @@ internal abstract class SparseIndex : IDisposable
     public bool TryFloor(long key, out long foundKey, out long value)
     {
         var count = Count;
-        var keys = Volatile.Read(ref _keys);
-        var values = Volatile.Read(ref _values);
         int lo = 0, hi = count - 1, found = -1;
+        long bestKey = 0, bestValue = 0;
         while (lo <= hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (keys[mid] <= key)
+            ReadEntry(mid, out var midKey, out var midValue);
+            if (midKey <= key)
             {
                 found = mid;
+                bestKey = midKey;
+                bestValue = midValue;
                 lo = mid + 1;
             }
             else
@@ -91,32 +122,28 @@ internal abstract class SparseIndex : IDisposable
             }
         }
 
-        if (found < 0)
-        {
-            foundKey = 0;
-            value = 0;
-            return false;
-        }
-
-        foundKey = keys[found];
-        value = values[found];
-        return true;
+        foundKey = bestKey;
+        value = bestValue;
+        return found >= 0;
     }
 
-    /// <summary>Drops entries whose value (offset index) or key decides they lie at/after a cut.</summary>
-    public void TruncateWhere(Func<long, long, bool> removeFrom)
+    private void ReadEntry(int index, out long key, out long value)
     {
-        var count = _count;
-        var keep = 0;
-        while (keep < count && !removeFrom(_keys[keep], _values[keep]))
+        var mirror = Volatile.Read(ref _mirror);
+        var offset = index * EntrySize;
+        if (mirror is not null && offset + EntrySize <= mirror.Length)
         {
-            keep++;
+            Decode(mirror.AsSpan(offset, EntrySize), out key, out value);
+            return;
         }
 
-        Volatile.Write(ref _count, keep);
-        // Zero the dropped entries on disk so a crash cannot resurrect them.
-        var zeros = new byte[(count - keep) * EntrySize];
-        RandomAccess.Write(_file, zeros, (long)keep * EntrySize);
+        Span<byte> entry = stackalloc byte[EntrySize];
+        if (SegmentScanner.Fill(_file, entry, offset) != EntrySize)
+        {
+            throw new IOException($"Index {Path} ended before entry {index}.");
+        }
+
+        Decode(entry, out key, out value);
     }
 
     /// <summary>Extends the file to its maximum size (sparse) while the segment is active.</summary>
@@ -125,14 +152,35 @@ internal abstract class SparseIndex : IDisposable
     /// <summary>Cuts the file to its entries (at roll and clean close).</summary>
     public void Trim() => RandomAccess.SetLength(_file, (long)Count * EntrySize);
 
+    /// <summary>Drops the in-memory mirror: lookups read the file from now on (sealed segments).</summary>
+    public void ReleaseMemory() => Volatile.Write(ref _mirror, null);
+
+    /// <summary>Starts mirroring the entries in memory (the segment becomes the active one).</summary>
+    public void KeepInMemory()
+    {
+        if (_mirror is not null)
+        {
+            return;
+        }
+
+        var count = Count;
+        var mirror = new byte[Math.Max(count * 2, 64) * EntrySize];
+        if (SegmentScanner.Fill(_file, mirror.AsSpan(0, count * EntrySize), 0) != count * EntrySize)
+        {
+            throw new IOException($"Index {Path} is shorter than its {count} entries.");
+        }
+
+        Volatile.Write(ref _mirror, mirror);
+    }
+
     public void Flush() => RandomAccess.FlushToDisk(_file);
 
     public void Dispose() => _file.Dispose();
 
     /// <summary>
-    /// Reads entries from the file up to the first that breaks the order (a zero-filled
-    /// preallocated tail or garbage). Returns false when such an entry was met before the end of
-    /// the file's meaningful part, i.e. the index may be inconsistent.
+    /// Counts the entries of an existing file, stopping at the first that breaks the order (a
+    /// zero-filled preallocated tail). Returns false when the file is unusable: a size that is
+    /// not whole entries or too large, or non-zero bytes after the last good entry.
     /// </summary>
     protected bool LoadEntries()
     {
@@ -144,36 +192,23 @@ internal abstract class SparseIndex : IDisposable
         }
 
         var bytes = new byte[length];
-        var read = 0;
-        while (read < bytes.Length)
-        {
-            var n = RandomAccess.Read(_file, bytes.AsSpan(read), read);
-            if (n == 0)
-            {
-                break;
-            }
-
-            read += n;
-        }
-
+        var read = SegmentScanner.Fill(_file, bytes, 0);
         var total = read / EntrySize;
-        _keys = new long[Math.Max(16, total)];
-        _values = new long[Math.Max(16, total)];
         var count = 0;
+        long previousKey = 0, previousValue = 0;
         for (; count < total; count++)
         {
             if (!Decode(bytes.AsSpan(count * EntrySize, EntrySize), out var key, out var value)
-                || (count > 0 && !InOrder(_keys[count - 1], _values[count - 1], key, value)))
+                || (count > 0 && !InOrder(previousKey, previousValue, key, value)))
             {
                 break;
             }
 
-            _keys[count] = key;
-            _values[count] = value;
+            previousKey = key;
+            previousValue = value;
         }
 
         _count = count;
-        // The rest must be zeros (preallocated, never written); anything else means garbage.
         for (var i = count * EntrySize; i < read; i++)
         {
             if (bytes[i] != 0)
@@ -192,8 +227,6 @@ internal abstract class SparseIndex : IDisposable
 
     protected abstract bool InOrder(long previousKey, long previousValue, long key, long value);
 
-    private static int EntrySizeOf(SparseIndex index) => index is OffsetIndex ? OffsetIndex.EntryBytes : TimeIndex.EntryBytes;
-
     protected static SafeFileHandle OpenFile(string path, bool create) =>
         File.OpenHandle(path, create ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
 }
@@ -208,14 +241,17 @@ internal sealed class OffsetIndex : SparseIndex
     public const int EntryBytes = 8;
 
     private OffsetIndex(string path, long baseOffset, int maxIndexBytes, SafeFileHandle file)
-        : base(path, baseOffset, maxIndexBytes, file)
+        : base(path, baseOffset, maxIndexBytes, file, EntryBytes)
     {
     }
 
-    protected override int EntrySize => EntryBytes;
-
-    public static OffsetIndex Create(string path, long baseOffset, int maxIndexBytes) =>
-        new(path, baseOffset, maxIndexBytes, OpenFile(path, create: true));
+    /// <summary>A new, empty index mirrored in memory (for the active segment).</summary>
+    public static OffsetIndex Create(string path, long baseOffset, int maxIndexBytes)
+    {
+        var index = new OffsetIndex(path, baseOffset, maxIndexBytes, OpenFile(path, create: true));
+        index.KeepInMemory();
+        return index;
+    }
 
     /// <summary>Opens an existing index; <paramref name="consistent"/> is false when it must be rebuilt.</summary>
     public static OffsetIndex Open(string path, long baseOffset, int maxIndexBytes, out bool consistent)
@@ -258,14 +294,16 @@ internal sealed class TimeIndex : SparseIndex
     public const int EntryBytes = 12;
 
     private TimeIndex(string path, long baseOffset, int maxIndexBytes, SafeFileHandle file)
-        : base(path, baseOffset, maxIndexBytes, file)
+        : base(path, baseOffset, maxIndexBytes, file, EntryBytes)
     {
     }
 
-    protected override int EntrySize => EntryBytes;
-
-    public static TimeIndex Create(string path, long baseOffset, int maxIndexBytes) =>
-        new(path, baseOffset, maxIndexBytes, OpenFile(path, create: true));
+    public static TimeIndex Create(string path, long baseOffset, int maxIndexBytes)
+    {
+        var index = new TimeIndex(path, baseOffset, maxIndexBytes, OpenFile(path, create: true));
+        index.KeepInMemory();
+        return index;
+    }
 
     public static TimeIndex Open(string path, long baseOffset, int maxIndexBytes, out bool consistent)
     {
