@@ -13,7 +13,7 @@ namespace Orleans.Kafka.Grains.Topics;
 /// storage accepted a change.
 /// </summary>
 public sealed class TopicGrain(
-    [PersistentState("topic", "kafka")] IPersistentState<TopicState> state,
+    [PersistentState("topic", TopicRegistryGrain.StorageName)] IPersistentState<TopicState> state,
     IReplicaPlacement placement,
     ILogger<TopicGrain> logger) : Grain, ITopicGrain, ITopicLifecycle
 {

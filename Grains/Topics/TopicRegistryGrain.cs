@@ -25,21 +25,36 @@ namespace Orleans.Kafka.Grains.Topics;
 /// assignment after each successful write, and persistence is serialized through <see cref="Commit"/> because
 /// TopicChanged can interleave with a create/delete.
 /// </summary>
-public sealed class TopicRegistryGrain(
-    [PersistentState("topicRegistry", "kafka")] IPersistentState<TopicRegistryState> state,
-    IOptions<BrokerOptions> options,
-    IReplicaPlacement placement,
-    ILogger<TopicRegistryGrain> logger) : Grain, ITopicRegistryGrain, ITopicRegistrySync
+public sealed class TopicRegistryGrain : Grain, ITopicRegistryGrain, ITopicRegistrySync
 {
+    /// <summary>The grain storage provider every topic grain uses.</summary>
+    public const string StorageName = "kafka";
+
+    private readonly TopicRegistryStore _store;
+    private readonly IOptions<BrokerOptions> _options;
+    private readonly IReplicaPlacement _placement;
+    private readonly ILogger<TopicRegistryGrain> _logger;
     private TopicRegistryView _view = TopicRegistryView.Empty;
     private Task _writeTail = Task.CompletedTask;
 
     /// <summary>The topic being created right now: its grain is initialized but the registry has not persisted it yet.</summary>
     private TopicInfo? _pending;
 
+    public TopicRegistryGrain(
+        IPersistentStateFactory stateFactory,
+        IOptions<BrokerOptions> options,
+        IReplicaPlacement placement,
+        ILogger<TopicRegistryGrain> logger)
+    {
+        _store = new TopicRegistryStore(stateFactory, GrainContext, StorageName);
+        _options = options;
+        _placement = placement;
+        _logger = logger;
+    }
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _view = new TopicRegistryView(state.State.Topics.Select(e => e.ToInfo()));
+        _view = new TopicRegistryView(_store.Load());
         return Task.CompletedTask;
     }
 
@@ -68,7 +83,7 @@ public sealed class TopicRegistryGrain(
             return Failed(KafkaErrorCode.InvalidTopicException, $"Topic '{spec.Name}' collides with existing topic: {colliding}");
         }
 
-        var plan = new TopicCreationPlanner(options.Value, placement).Plan(spec);
+        var plan = new TopicCreationPlanner(_options.Value, _placement).Plan(spec);
         if (!plan.Outcome.IsOk)
         {
             return Failed(plan.Outcome.Error, plan.Outcome.Message);
@@ -94,11 +109,11 @@ public sealed class TopicRegistryGrain(
             var created = _pending;
             try
             {
-                await Commit(view => view.With(created));
+                await Commit(created.Name, view => view.With(created));
                 while (!ReferenceEquals(_pending, created))
                 {
                     created = _pending;
-                    await Commit(view => view.With(created));
+                    await Commit(created.Name, view => view.With(created));
                 }
             }
             catch
@@ -109,7 +124,7 @@ public sealed class TopicRegistryGrain(
                 throw;
             }
 
-            TopicLog.TopicCreated(logger, created.Name, created.TopicId, created.Partitions.Count, created.Partitions[0].Replicas.Count);
+            TopicLog.TopicCreated(_logger, created.Name, created.TopicId, created.Partitions.Count, created.Partitions[0].Replicas.Count);
             return new CreateTopicResult(KafkaErrorCode.None, null, created, configs);
         }
         finally
@@ -142,14 +157,15 @@ public sealed class TopicRegistryGrain(
             }
         }
 
-        if (!options.Value.DeleteTopicEnable)
+        if (!_options.Value.DeleteTopicEnable)
         {
             return new DeleteTopicResult(KafkaErrorCode.TopicDeletionDisabled, "Topic deletion is disabled.", topic.Name, topic.TopicId);
         }
 
-        await Commit(view => view.Without(topic.Name));
+        await Commit(topic.Name, view => view.Without(topic.Name));
         await GrainFactory.GetGrain<ITopicLifecycle>(topic.Name).Clear(topic.TopicId);
-        TopicLog.TopicDeleted(logger, topic.Name, topic.TopicId);
+        await Partitions.PartitionDataCleanup.DeleteAsync(GrainFactory, topic, _logger);
+        TopicLog.TopicDeleted(_logger, topic.Name, topic.TopicId);
         return new DeleteTopicResult(KafkaErrorCode.None, null, topic.Name, topic.TopicId);
     }
 
@@ -164,7 +180,7 @@ public sealed class TopicRegistryGrain(
 
         // Decided inside the write gate, against the view as it is then: a delete may be persisting right now.
         var applied = false;
-        await Commit(view =>
+        await Commit(info.Name, view =>
         {
             applied = view.ByName(info.Name)?.TopicId == info.TopicId;
             return applied ? view.With(info) : null;
@@ -173,12 +189,12 @@ public sealed class TopicRegistryGrain(
     }
 
     /// <summary>
-    /// Applies <paramref name="change"/> to the committed view and persists the result, one write at a time: an
-    /// interleaved TopicChanged can overlap a create or delete, and each must build on the other's result rather than
-    /// on a view read before it waited. The change returns null when there is nothing to write.
-    /// The new view is published only once storage accepted it.
+    /// Applies <paramref name="change"/> (which touches only <paramref name="topic"/>) to the committed view and persists
+    /// that topic's bucket, one write at a time: an interleaved TopicChanged can overlap a create or delete, and each must
+    /// build on the other's result rather than on a view read before it waited. The change returns null when there is
+    /// nothing to write. The new view is published only once storage accepted it.
     /// </summary>
-    private async Task Commit(Func<TopicRegistryView, TopicRegistryView?> change)
+    private async Task Commit(string topic, Func<TopicRegistryView, TopicRegistryView?> change)
     {
         var previous = _writeTail;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -188,8 +204,7 @@ public sealed class TopicRegistryGrain(
             await previous;
             if (change(_view) is { } next)
             {
-                state.State = new TopicRegistryState { Topics = [.. next.Topics.Select(RegistryEntry.From)] };
-                await state.WriteStateAsync();
+                await _store.SaveBucketOf(topic, next);
                 _view = next;
             }
         }

@@ -134,7 +134,7 @@ public sealed class TopicRestartTests
         var name = UniqueName("nowrite");
         await using var cluster = await TopicClusters.StartAsync(1, store);
         await cluster.Client.CreateOk(Spec(UniqueName("warm")));
-        store.FailWrites = key => key.StartsWith("topicRegistry/", StringComparison.Ordinal);
+        store.FailWrites = key => key.StartsWith("topicRegistry-", StringComparison.Ordinal);
 
         await Assert.ThrowsAsync<OrleansException>(() => cluster.Client.Registry().CreateTopic(Spec(name), validateOnly: false));
 
@@ -152,7 +152,7 @@ public sealed class TopicRestartTests
         var name = UniqueName("heal");
         await using var cluster = await TopicClusters.StartAsync(1, store);
         await cluster.Client.CreateOk(Spec(name));
-        store.FailWrites = key => key.StartsWith("topicRegistry/", StringComparison.Ordinal);
+        store.FailWrites = key => key.StartsWith("topicRegistry-", StringComparison.Ordinal);
 
         await Assert.ThrowsAsync<OrleansException>(() =>
             cluster.Client.Topic(name).AlterConfigs([new ConfigAlteration("retention.ms", AlterConfigOp.Set, "77")], validateOnly: false));
@@ -175,7 +175,7 @@ public sealed class TopicRestartTests
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         store.BeforeWrite = key =>
         {
-            if (!key.StartsWith("topicRegistry/", StringComparison.Ordinal) || release.Task.IsCompleted)
+            if (!key.StartsWith("topicRegistry-", StringComparison.Ordinal) || release.Task.IsCompleted)
             {
                 return Task.CompletedTask;
             }
@@ -197,5 +197,35 @@ public sealed class TopicRestartTests
         Assert.Equal("5", (await cluster.Client.Registry().GetTopic(name))!.ConfigOverrides["retention.ms"]);
         await cluster.DeactivateAsync(cluster.Client.Registry());
         Assert.Equal("5", (await cluster.Client.Registry().GetTopic(name))!.ConfigOverrides["retention.ms"]);
+    }
+
+    [Fact]
+    public async Task A_create_rewrites_one_registry_bucket_not_the_whole_catalogue()
+    {
+        var store = new SharedGrainStore();
+        await using var cluster = await TopicClusters.StartAsync(1, store);
+        for (var i = 0; i < 40; i++)
+        {
+            await cluster.Client.CreateOk(Spec(UniqueName("spread")));
+        }
+
+        var registryWrites = new List<string>();
+        store.BeforeWrite = key =>
+        {
+            if (key.StartsWith("topicRegistry-", StringComparison.Ordinal))
+            {
+                lock (registryWrites)
+                {
+                    registryWrites.Add(key);
+                }
+            }
+
+            return Task.CompletedTask;
+        };
+        await cluster.Client.CreateOk(Spec(UniqueName("one-more")));
+
+        Assert.Single(registryWrites);
+        Assert.True(store.Records.Keys.Count(k => k.StartsWith("topicRegistry-", StringComparison.Ordinal)) > 4);
+        Assert.Equal(41, (await cluster.Client.Registry().ListTopics()).Count);
     }
 }
