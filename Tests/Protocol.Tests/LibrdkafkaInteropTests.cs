@@ -62,6 +62,30 @@ public sealed class LibrdkafkaInteropTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Librdkafka_idempotent_producer_gets_its_producer_id_from_our_init_producer_id_response()
+    {
+        var broker = ScriptedBroker.Start(Deadline);
+        await using (broker)
+        {
+            using var producer = new ProducerBuilder<Null, string>(new ProducerConfig
+            {
+                BootstrapServers = broker.BootstrapServers,
+                BrokerAddressFamily = BrokerAddressFamily.V4,
+                EnableIdempotence = true,
+                LingerMs = 0,
+            }).SetLogHandler((_, _) => { }).Build();
+            var delivery = await producer.ProduceAsync(ScriptedBroker.Topic, new Message<Null, string> { Value = "once" }).WaitAsync(Deadline);
+            Assert.Equal(ScriptedBroker.AssignedOffset, delivery.Offset.Value);
+        }
+
+        AssertNoFailures(broker);
+        var init = Assert.IsType<InitProducerIdRequest>(broker.Requests.Single(r => r.Body is InitProducerIdRequest).Body);
+        Assert.Null(init.TransactionalId);
+        var batch = ((ProduceRequest)broker.Requests.Single(r => r.Body is ProduceRequest).Body).TopicData[0].PartitionData[0].Records!.Value.Span;
+        Assert.Equal(ScriptedBroker.ProducerId, System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(batch[43..])); // producerId in the batch header
+    }
+
+    [Fact]
     public async Task Librdkafka_consumer_reads_the_batch_it_produced_from_our_fetch_response()
     {
         var broker = ScriptedBroker.Start(Deadline);

@@ -17,6 +17,7 @@ internal sealed class ScriptedBroker : IAsyncDisposable
     public const long AssignedOffset = 42;
     public const string Topic = "orders";
     public const string MemberId = "member-1";
+    public const long ProducerId = 4000;
     public static readonly Guid TopicId = Guid.Parse("0123abcd-4567-89ef-0011-223344556677");
 
     private readonly TcpListener _listener;
@@ -166,6 +167,7 @@ internal sealed class ScriptedBroker : IAsyncDisposable
         JoinGroupRequest join => JoinGroup(join),
         SyncGroupRequest sync => SyncGroup(sync),
         HeartbeatRequest => new HeartbeatResponse(),
+        InitProducerIdRequest => new InitProducerIdResponse { ProducerId = ProducerId, ProducerEpoch = 0 },
         OffsetFetchRequest offsetFetch => OffsetFetch(offsetFetch),
         LeaveGroupRequest leave => new LeaveGroupResponse
         {
@@ -190,6 +192,7 @@ internal sealed class ScriptedBroker : IAsyncDisposable
             Advertise(ApiKey.LeaveGroup, 5),
             Advertise(ApiKey.SyncGroup, 5),
             Advertise(ApiKey.ApiVersions, 4),
+            Advertise(ApiKey.InitProducerId, 5),
         ],
     };
 
