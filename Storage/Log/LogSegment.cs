@@ -99,7 +99,10 @@ internal sealed class LogSegment : IDisposable
         {
             segment.MaxTimestamp = ts;
             segment.OffsetOfMaxTimestamp = offset;
-            segment.RollingBaseTimestamp = ts;
+            if (ts >= 0)
+            {
+                segment.RollingBaseTimestamp = ts;
+            }
         }
 
         return segment;
@@ -144,7 +147,12 @@ internal sealed class LogSegment : IDisposable
 
             if (first)
             {
-                RollingBaseTimestamp = header.MaxTimestamp;
+                // Batches without timestamps (-1) leave the creation time in place.
+                if (header.MaxTimestamp >= 0)
+                {
+                    RollingBaseTimestamp = header.MaxTimestamp;
+                }
+
                 first = false;
             }
 
@@ -188,7 +196,12 @@ internal sealed class LogSegment : IDisposable
         {
             if (first)
             {
-                RollingBaseTimestamp = header.MaxTimestamp;
+                // Batches without timestamps (-1) leave the creation time in place.
+                if (header.MaxTimestamp >= 0)
+                {
+                    RollingBaseTimestamp = header.MaxTimestamp;
+                }
+
                 first = false;
             }
 
@@ -213,7 +226,7 @@ internal sealed class LogSegment : IDisposable
         _offsetIndex.Preallocate();
         _timeIndex!.Preallocate();
         Volatile.Write(ref _end, new SegmentEnd(Size, next));
-        if (RollingBaseTimestamp == 0)
+        if (RollingBaseTimestamp <= 0)
         {
             RollingBaseTimestamp = nowMs;
         }
@@ -297,7 +310,7 @@ internal sealed class LogSegment : IDisposable
             throw;
         }
 
-        if (end.Size == 0 && batches.Length > 0)
+        if (end.Size == 0 && batches.Length > 0 && batches[0].MaxTimestamp >= 0)
         {
             RollingBaseTimestamp = batches[0].MaxTimestamp;
         }

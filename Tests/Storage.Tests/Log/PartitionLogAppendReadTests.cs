@@ -351,4 +351,21 @@ public class PartitionLogAppendReadTests
         log.Append(Batch(1), 0);
         Assert.Equal(4, log.RecoveryPoint);
     }
+
+    [Fact]
+    public void Batches_without_timestamps_do_not_trigger_time_based_rolls()
+    {
+        using var dir = new TempDirectory();
+        var time = new ManualTime();
+        using var log = PartitionLog.Open(dir.Path, new LogConfig { SegmentMs = 60_000, RetentionMs = -1 }, time);
+        for (var i = 0; i < 5; i++)
+        {
+            log.Append(Batch(1, 10, timestamp: -1), 0);
+        }
+
+        Assert.Single(log.Segments);
+        time.Advance(60_001);
+        log.Append(Batch(1, 10, timestamp: -1), 0);
+        Assert.Equal(2, log.Segments.Count);
+    }
 }
