@@ -45,8 +45,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         Port = BoundPort(_app);
     }
 
-    /// <summary>A Kestrel host serving the gateway (plus the test-only handler) on 127.0.0.1, port 0.</summary>
-    public static async Task<WebApplication> StartGatewayAsync(IGrainFactory grains)
+    /// <summary>A Kestrel host serving the gateway (plus the test-only handler) on 127.0.0.1, port 0; <paramref name="settings"/> override configuration keys.</summary>
+    public static async Task<WebApplication> StartGatewayAsync(IGrainFactory grains, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -57,13 +57,22 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Kafka:listener.host"] = "127.0.0.1",
             ["Kafka:listener.port"] = "0",
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddSingleton(grains);
         builder.Services.AddKafkaGateway(builder.Configuration);
         builder.Services.AddKafkaApiHandler<DelayedEchoHandler>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKafka());
         var app = builder.Build();
-        await app.StartAsync();
-        return app;
+        try
+        {
+            await app.StartAsync();
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     public static int BoundPort(WebApplication app) =>
