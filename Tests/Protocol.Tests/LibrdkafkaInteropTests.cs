@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Xunit.Abstractions;
 
 namespace Orleans.Kafka.Protocol.Tests;
@@ -34,6 +35,37 @@ public sealed class LibrdkafkaInteropTests(ITestOutputHelper output)
         var request = Assert.IsType<ApiVersionsRequest>(broker.Requests.First(r => r.Body is ApiVersionsRequest).Body);
         Assert.False(string.IsNullOrEmpty(request.ClientSoftwareName));
         Assert.Contains(broker.Requests, r => r.Body is MetadataRequest);
+    }
+
+    [Fact]
+    public async Task Librdkafka_admin_requests_decode_and_our_admin_responses_satisfy_it()
+    {
+        var broker = ScriptedBroker.Start(Deadline);
+        await using (broker)
+        {
+            using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers, BrokerAddressFamily = BrokerAddressFamily.V4 })
+                .SetLogHandler((_, _) => { })
+                .Build();
+            var options = new CreateTopicsOptions { RequestTimeout = TimeSpan.FromSeconds(10) };
+            await admin.CreateTopicsAsync(
+                [new TopicSpecification { Name = "payments", NumPartitions = 3, ReplicationFactor = 1, Configs = new() { ["cleanup.policy"] = "compact" } }],
+                options).WaitAsync(Deadline);
+
+            var configs = await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = "payments" }]).WaitAsync(Deadline);
+            var entry = Assert.Single(configs).Entries["retention.ms"];
+            Assert.Equal("604800000", entry.Value);
+            Assert.True(entry.IsDefault);
+
+            await admin.DeleteTopicsAsync(["payments"]).WaitAsync(Deadline);
+        }
+
+        AssertNoFailures(broker);
+        LogVersions(broker);
+        var create = Assert.IsType<CreateTopicsRequest>(broker.Requests.Single(r => r.Body is CreateTopicsRequest).Body);
+        var topic = Assert.Single(create.Topics);
+        Assert.Equal(("payments", 3, (short)1), (topic.Name, topic.NumPartitions, topic.ReplicationFactor));
+        Assert.Equal(("cleanup.policy", "compact"), (Assert.Single(topic.Configs).Name, topic.Configs[0].Value));
+        Assert.Contains(broker.Requests, r => r.Body is DeleteTopicsRequest);
     }
 
     [Fact]

@@ -168,6 +168,51 @@ internal sealed class ScriptedBroker : IAsyncDisposable
         SyncGroupRequest sync => SyncGroup(sync),
         HeartbeatRequest => new HeartbeatResponse(),
         InitProducerIdRequest => new InitProducerIdResponse { ProducerId = ProducerId, ProducerEpoch = 0 },
+        CreateTopicsRequest create => new CreateTopicsResponse
+        {
+            Topics =
+            [
+                .. create.Topics.Select(t => new CreateTopicsResponse.CreatableTopicResult
+                {
+                    Name = t.Name,
+                    TopicId = version >= 7 ? Guid.NewGuid() : Guid.Empty,
+                    NumPartitions = t.NumPartitions,
+                    ReplicationFactor = t.ReplicationFactor,
+                    Configs = [],
+                }),
+            ],
+        },
+        DeleteTopicsRequest delete => new DeleteTopicsResponse
+        {
+            Responses =
+            [
+                .. delete.TopicNames.Select(name => new DeleteTopicsResponse.DeletableTopicResult { Name = name }),
+                .. delete.Topics.Select(t => new DeleteTopicsResponse.DeletableTopicResult { Name = t.Name, TopicId = t.TopicId }),
+            ],
+        },
+        DescribeConfigsRequest describe => new DescribeConfigsResponse
+        {
+            Results =
+            [
+                .. describe.Resources.Select(r => new DescribeConfigsResponse.DescribeConfigsResult
+                {
+                    ResourceType = r.ResourceType,
+                    ResourceName = r.ResourceName,
+                    Configs =
+                    [
+                        new()
+                        {
+                            Name = "retention.ms",
+                            Value = "604800000",
+                            IsDefault = version == 0,
+                            ConfigSource = version >= 1 ? (sbyte)5 : (sbyte)-1, // DEFAULT_CONFIG
+                            ConfigType = version >= 3 ? (sbyte)5 : (sbyte)0, // LONG
+                            Documentation = version >= 3 ? "How long to keep a log." : "",
+                        },
+                    ],
+                }),
+            ],
+        },
         OffsetFetchRequest offsetFetch => OffsetFetch(offsetFetch),
         LeaveGroupRequest leave => new LeaveGroupResponse
         {
@@ -193,6 +238,9 @@ internal sealed class ScriptedBroker : IAsyncDisposable
             Advertise(ApiKey.SyncGroup, 5),
             Advertise(ApiKey.ApiVersions, 4),
             Advertise(ApiKey.InitProducerId, 5),
+            Advertise(ApiKey.CreateTopics, 7),
+            Advertise(ApiKey.DeleteTopics, 6),
+            Advertise(ApiKey.DescribeConfigs, 4),
         ],
     };
 
