@@ -42,6 +42,7 @@ public static class KafkaGatewayExtensions
         services.AddKafkaApiHandler<AlterConfigsHandler>();
         services.AddKafkaApiHandler<IncrementalAlterConfigsHandler>();
         services.AddKafkaApiHandler<DescribeClusterHandler>();
+        services.AddKafkaApiHandler<InitProducerIdHandler>();
         return services;
     }
 
