@@ -428,7 +428,7 @@ internal sealed class LogSegment : IDisposable
     /// Seals the segment when a newer one takes over: the final time index entry records the max
     /// timestamp, indexes are trimmed, and everything is flushed.
     /// </summary>
-    public void Seal()
+    public void Seal(bool flush = true)
     {
         if (_timeIndex is not null && MaxTimestamp > _timeIndex.LastKey && MaxTimestamp >= 0)
         {
@@ -437,7 +437,11 @@ internal sealed class LogSegment : IDisposable
 
         _offsetIndex?.Trim();
         _timeIndex?.Trim();
-        Flush();
+        if (flush)
+        {
+            Flush();
+        }
+
         // Sealed: lookups read the index files; only the active segment's entries stay in memory.
         _offsetIndex?.ReleaseMemory();
         _timeIndex?.ReleaseMemory();

@@ -240,18 +240,34 @@ public sealed partial class PartitionLog
     {
         var state = _state;
         var previous = state.Active;
-        previous.Seal();
+        previous.Seal(flush: false);
         var segment = LogSegment.Create(Directory, baseOffset, _config, nowMs);
         Publish(state with { Segments = [.. state.Segments, segment] });
-        // Everything in the sealed segment is on disk now.
-        var flushedTo = previous.End.NextOffset;
-        if (flushedTo > _recoveryPoint)
-        {
-            Volatile.Write(ref _recoveryPoint, flushedTo);
-            LogCheckpoints.WriteOffset(Directory, LogCheckpoints.RecoveryPointFile, flushedTo);
-        }
 
+        // Kafka fsyncs the sealed segment in the background, then moves the recovery point to
+        // its end: the writer does not wait for a (possibly large) fsync.
+        var flushedTo = previous.End.NextOffset;
+        var truncations = Volatile.Read(ref _truncations);
+        var prior = _backgroundFlush;
+        _backgroundFlush = prior.ContinueWith(_ => FlushSealed(previous, flushedTo, truncations), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         SegmentRolled?.Invoke(baseOffset);
+    }
+
+    private void FlushSealed(LogSegment segment, long flushedTo, int truncations)
+    {
+        try
+        {
+            segment.Flush();
+            AdvanceRecoveryPoint(flushedTo, truncations);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Deleted (retention, truncation) or the log was closed, which flushes on its own.
+        }
+        catch (IOException)
+        {
+            // Not durable (or not recorded): the recovery point stays, so a crash rescans this segment.
+        }
     }
 
     /// <summary>Starts a new segment now (e.g. before compaction, or by an operator).</summary>

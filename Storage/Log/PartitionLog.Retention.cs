@@ -111,12 +111,7 @@ public sealed partial class PartitionLog
                     segment.Delete();
                 }
 
-                var logEnd = last.End.NextOffset;
-                if (_recoveryPoint > logEnd)
-                {
-                    Volatile.Write(ref _recoveryPoint, logEnd);
-                    LogCheckpoints.WriteOffset(Directory, LogCheckpoints.RecoveryPointFile, logEnd);
-                }
+                LowerRecoveryPoint(last.End.NextOffset);
             }
             finally
             {
@@ -155,8 +150,13 @@ public sealed partial class PartitionLog
 
             var fresh = LogSegment.Create(Directory, offset, _config, NowMs());
             LogCheckpoints.WriteOffset(Directory, LogCheckpoints.LogStartOffsetFile, offset);
-            LogCheckpoints.WriteOffset(Directory, LogCheckpoints.RecoveryPointFile, offset);
-            Volatile.Write(ref _recoveryPoint, offset);
+            LowerRecoveryPoint(offset);
+            lock (_checkpointLock)
+            {
+                // Everything below the new start is gone, so nothing below it needs a scan.
+                Volatile.Write(ref _recoveryPoint, offset);
+                LogCheckpoints.WriteOffset(Directory, LogCheckpoints.RecoveryPointFile, offset);
+            }
             Publish(new LogState([fresh], offset));
         }
         finally

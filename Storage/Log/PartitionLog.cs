@@ -16,7 +16,10 @@ public sealed partial class PartitionLog : IDisposable
     private readonly Lock _writeLock = new();
     private readonly ReaderWriterLockSlim _structure = new(LockRecursionPolicy.NoRecursion);
     private LogState _state;
+    private readonly Lock _checkpointLock = new();
     private long _recoveryPoint;
+    private int _truncations;
+    private Task _backgroundFlush = Task.CompletedTask;
     private long _unflushedMessages;
     private long _lastFlushMs;
     private bool _closed;
@@ -117,12 +120,46 @@ public sealed partial class PartitionLog : IDisposable
 
         _unflushedMessages = 0;
         _lastFlushMs = NowMs();
-        if (leo != _recoveryPoint)
+        AdvanceRecoveryPoint(leo, Volatile.Read(ref _truncations));
+    }
+
+    /// <summary>
+    /// Raises the recovery point (never lowers it) and persists it, unless a truncation happened
+    /// since the flush that justifies it began (its offsets may now hold other, unflushed data).
+    /// </summary>
+    private void AdvanceRecoveryPoint(long offset, int truncationsAtFlushStart)
+    {
+        lock (_checkpointLock)
         {
-            Volatile.Write(ref _recoveryPoint, leo);
-            LogCheckpoints.WriteOffset(Directory, LogCheckpoints.RecoveryPointFile, leo);
+            if (offset <= _recoveryPoint || truncationsAtFlushStart != Volatile.Read(ref _truncations) || _closed)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _recoveryPoint, offset);
+            LogCheckpoints.WriteOffset(Directory, LogCheckpoints.RecoveryPointFile, offset);
         }
     }
+
+    /// <summary>Sets the recovery point down after a truncation; pending background flushes no longer count.</summary>
+    private void LowerRecoveryPoint(long offset)
+    {
+        lock (_checkpointLock)
+        {
+            Interlocked.Increment(ref _truncations);
+            if (_recoveryPoint > offset)
+            {
+                Volatile.Write(ref _recoveryPoint, offset);
+                LogCheckpoints.WriteOffset(Directory, LogCheckpoints.RecoveryPointFile, offset);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes when the fsyncs of sealed segments started by rolls so far have run (tests and
+    /// callers that need the recovery point settled).
+    /// </summary>
+    internal Task BackgroundFlush => Volatile.Read(ref _backgroundFlush);
 
     private static long NextBase(LogState state, LogSegment segment)
     {
@@ -145,10 +182,16 @@ public sealed partial class PartitionLog : IDisposable
 
             Closing?.Invoke();
             var state = _state;
+            // Covers sealed segments whose background flush has not run yet: they lie above the recovery point.
             FlushLocked();
             state.Active.Seal();
+            lock (_checkpointLock)
+            {
+                // No background flush may write the checkpoint once the marker says all is settled.
+                _closed = true;
+            }
+
             LogCheckpoints.WriteCleanShutdownMarker(Directory);
-            _closed = true;
             _structure.EnterWriteLock();
             try
             {

@@ -247,7 +247,7 @@ public class PartitionLogAppendReadTests
     }
 
     [Fact]
-    public void Segments_roll_on_size_time_and_full_index()
+    public async Task Segments_roll_on_size_time_and_full_index()
     {
         using var dir = new TempDirectory();
         var time = new ManualTime();
@@ -266,6 +266,8 @@ public class PartitionLogAppendReadTests
             log.Append(Batch(1, 10, time.NowMs), 0);
             Assert.Equal(3, log.Segments.Count);
             Assert.Equal([2L, 3L], rolled);
+            // The sealed segment is fsynced in the background, then the recovery point moves.
+            await log.BackgroundFlush.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(3, log.RecoveryPoint);
         }
 

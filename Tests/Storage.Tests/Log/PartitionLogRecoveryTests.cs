@@ -144,7 +144,7 @@ public class PartitionLogRecoveryTests
     }
 
     [Fact]
-    public void Recovery_after_a_crash_scans_only_segments_past_the_recovery_point()
+    public async Task Recovery_after_a_crash_scans_only_segments_past_the_recovery_point()
     {
         using var dir = new TempDirectory();
         var log = PartitionLog.Open(dir.Path, SmallSegments);
@@ -152,6 +152,7 @@ public class PartitionLogRecoveryTests
         var segments = log.Segments;
         Assert.True(segments.Count >= 3);
         // Rolls flushed every sealed segment: the recovery point is the active segment's base.
+        await log.BackgroundFlush.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(segments[^1].BaseOffset, log.RecoveryPoint);
         log.Abandon();
 
@@ -221,5 +222,25 @@ public class PartitionLogRecoveryTests
         using var again = PartitionLog.Open(dir.Path, SmallSegments);
         Assert.Equal(17, again.LogStartOffset);
         Assert.Equal(LogErrorKind.OffsetOutOfRange, Assert.Throws<LogException>(() => again.Read(16, 100)).Kind);
+    }
+
+    [Fact]
+    public void Close_flushes_everything_and_checkpoints_the_end_as_recovery_point()
+    {
+        using var dir = new TempDirectory();
+        long end;
+        using (var log = PartitionLog.Open(dir.Path, SmallSegments))
+        {
+            Fill(log, 30, seed: 11);
+            end = log.LogEndOffset;
+        }
+
+        Assert.Equal(end.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(Path.Combine(dir.Path, "recovery-point-offset-checkpoint")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, ".kafka_cleanshutdown")));
+        // Indexes are trimmed to their entries on close.
+        foreach (var index in Directory.EnumerateFiles(dir.Path, "*.index"))
+        {
+            Assert.True(new FileInfo(index).Length < SmallSegments.SegmentIndexBytes);
+        }
     }
 }
