@@ -38,6 +38,34 @@ public sealed class LibrdkafkaInteropTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Librdkafka_sasl_plain_handshake_and_authenticate_decode_and_our_responses_let_it_in()
+    {
+        var broker = ScriptedBroker.Start(Deadline);
+        await using (broker)
+        {
+            var config = new AdminClientConfig
+            {
+                BootstrapServers = broker.BootstrapServers,
+                BrokerAddressFamily = BrokerAddressFamily.V4,
+                SecurityProtocol = SecurityProtocol.SaslPlaintext,
+                SaslMechanism = SaslMechanism.Plain,
+                SaslUsername = "alice",
+                SaslPassword = "secret",
+            };
+            using var admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
+            var metadata = await Task.Run(() => admin.GetMetadata(TimeSpan.FromSeconds(10))).WaitAsync(Deadline);
+            Assert.Single(metadata.Topics);
+        }
+
+        AssertNoFailures(broker);
+        LogVersions(broker);
+        var handshake = Assert.IsType<SaslHandshakeRequest>(broker.Requests.First(r => r.Body is SaslHandshakeRequest).Body);
+        Assert.Equal("PLAIN", handshake.Mechanism);
+        var authenticate = Assert.IsType<SaslAuthenticateRequest>(broker.Requests.First(r => r.Body is SaslAuthenticateRequest).Body);
+        Assert.Equal("\0alice\0secret"u8.ToArray(), authenticate.AuthBytes);
+    }
+
+    [Fact]
     public async Task Librdkafka_admin_requests_decode_and_our_admin_responses_satisfy_it()
     {
         var broker = ScriptedBroker.Start(Deadline);

@@ -168,6 +168,8 @@ internal sealed class ScriptedBroker : IAsyncDisposable
         SyncGroupRequest sync => SyncGroup(sync),
         HeartbeatRequest => new HeartbeatResponse(),
         InitProducerIdRequest => new InitProducerIdResponse { ProducerId = ProducerId, ProducerEpoch = 0 },
+        SaslHandshakeRequest => new SaslHandshakeResponse { Mechanisms = ["PLAIN"] },
+        SaslAuthenticateRequest => new SaslAuthenticateResponse { ErrorMessage = null },
         CreateTopicsRequest create => new CreateTopicsResponse
         {
             Topics =
@@ -238,6 +240,8 @@ internal sealed class ScriptedBroker : IAsyncDisposable
             Advertise(ApiKey.SyncGroup, 5),
             Advertise(ApiKey.ApiVersions, 4),
             Advertise(ApiKey.InitProducerId, 5),
+            Advertise(ApiKey.SaslHandshake, 1),
+            Advertise(ApiKey.SaslAuthenticate, 2),
             Advertise(ApiKey.CreateTopics, 7),
             Advertise(ApiKey.DeleteTopics, 6),
             Advertise(ApiKey.DescribeConfigs, 4),
