@@ -122,7 +122,10 @@ internal sealed partial class ProducerStateTracker : IDisposable
 
     /// <summary>
     /// Records a batch appended at [<paramref name="firstOffset"/>, <paramref name="lastOffset"/>].
-    /// Batches the tracker already read from the log (below <see cref="NextOffset"/>) are ignored.
+    /// Every appended batch that carries a producer id must be reported, in log order, right after
+    /// its append (before the next one): snapshots taken at a roll or close assume that the state
+    /// covers the whole log below that point. Batches without a producer id may be reported or not.
+    /// Batches below <see cref="NextOffset"/> (already read from the log) are ignored.
     /// </summary>
     public void OnAppended(in RecordBatchHeader header, long firstOffset, long lastOffset)
     {
@@ -178,7 +181,7 @@ internal sealed partial class ProducerStateTracker : IDisposable
         var offsets = ProducerStateManager.ListSnapshotOffsets(_log.Directory);
         if (offsets.Count == 0 || offsets[^1] < logStartOffset)
         {
-            CatchUpTo(_log.LogEndOffset);
+            AdvanceTo(_log.LogEndOffset);
             if (!TrySnapshot(_nextOffset))
             {
                 return; // keep the old ones: better than none
@@ -220,12 +223,12 @@ internal sealed partial class ProducerStateTracker : IDisposable
         _stateMayBeIncomplete = load.SnapshotOffset is null && logStart > 0;
         _nextOffset = Math.Max(load.SnapshotOffset ?? logStart, logStart);
         var from = _nextOffset;
-        CatchUpTo(logEnd);
+        ReplayTo(logEnd);
         LogLoaded(_logger, _log.Directory, _state.Producers.Count, load.SnapshotOffset ?? -1, from, logEnd);
     }
 
     /// <summary>Applies the batches in the log from <see cref="_nextOffset"/> up to <paramref name="target"/>.</summary>
-    private void CatchUpTo(long target)
+    private void ReplayTo(long target)
     {
         while (_nextOffset < target)
         {
@@ -309,11 +312,12 @@ internal sealed partial class ProducerStateTracker : IDisposable
         }
     }
 
-    // Raised inside the log's append, before the batches that caused the roll are written: the
-    // state must then cover exactly the offsets below the new segment.
+    // Raised inside the log's append, before the batches that caused the roll are written: every
+    // earlier producer batch was reported (OnAppended's contract), so the state covers exactly the
+    // offsets below the new segment; what lies between the last report and it has no producer.
     private void OnSegmentRolled(long baseOffset)
     {
-        CatchUpTo(baseOffset);
+        AdvanceTo(baseOffset);
         if (_nextOffset == baseOffset)
         {
             TrySnapshot(baseOffset);
@@ -322,9 +326,15 @@ internal sealed partial class ProducerStateTracker : IDisposable
 
     private void OnClosing()
     {
-        CatchUpTo(_log.LogEndOffset);
-        TrySnapshot(_nextOffset);
+        var logEnd = _log.LogEndOffset;
+        AdvanceTo(logEnd);
+        if (_nextOffset == logEnd)
+        {
+            TrySnapshot(logEnd);
+        }
     }
+
+    private void AdvanceTo(long offset) => _nextOffset = Math.Max(_nextOffset, offset);
 
     // A snapshot only shortens the replay on the next load; failing to write one must not fail
     // the append or the close that triggered it.

@@ -96,6 +96,24 @@ public sealed class ProducerStateTrackerTests
         Assert.Equal(logEnd, log.Tracker.NextOffset);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Snapshots_cover_the_log_whether_or_not_batches_without_producer_are_reported(bool reportAll)
+    {
+        using var log = new TrackedLog(segmentBytes: 600) { ReportBatchesWithoutProducer = reportAll };
+        WriteMixedTraffic(log);
+        log.ProduceOk(Batch(-1, -1, -1, count: 3)); // the log ends with batches the tracker was not told of
+        var before = Describe(log.Tracker);
+        var logEnd = log.Log.LogEndOffset;
+
+        log.Restart();
+
+        Assert.Equal(logEnd, log.SnapshotOffsets[^1]);
+        Assert.Equal(before, Describe(log.Tracker));
+        Assert.Equal(log.Log.Segments.Skip(1).Select(s => s.BaseOffset).Append(logEnd), log.SnapshotOffsets);
+    }
+
     [Fact]
     public void Segment_rolls_write_snapshots_at_the_roll_offsets()
     {

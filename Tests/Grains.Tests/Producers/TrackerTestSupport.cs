@@ -40,6 +40,9 @@ internal sealed class TrackedLog : IDisposable
 
     public ProducerStateOptions? Options { get; }
 
+    /// <summary>False: report only batches with a producer id, as the partition grain does.</summary>
+    public bool ReportBatchesWithoutProducer { get; set; } = true;
+
     public PartitionLog Log { get; private set; }
 
     public ProducerStateTracker Tracker { get; private set; }
@@ -86,7 +89,11 @@ internal sealed class TrackedLog : IDisposable
         }
 
         var result = Log.Append(batch, leaderEpoch: 0);
-        Tracker.OnAppended(header, result.FirstOffset, result.LastOffset);
+        if (header.ProducerId >= 0 || ReportBatchesWithoutProducer)
+        {
+            Tracker.OnAppended(header, result.FirstOffset, result.LastOffset);
+        }
+
         return (check, result.FirstOffset, result.LastOffset);
     }
 
