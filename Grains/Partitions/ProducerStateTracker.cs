@@ -20,10 +20,10 @@ namespace Orleans.Kafka.Grains.Partitions;
 /// producer it has no state for, because that state may have expired or been removed with old
 /// segments; older brokers answered UNKNOWN_PRODUCER_ID. We answer UNKNOWN_PRODUCER_ID only when
 /// we are sure the producer never wrote here: not for a producer we expired (remembered, bounded,
-/// until the next load) and not at all when the state may be incomplete (loaded with no usable
-/// snapshot while the log no longer starts at 0). A false UNKNOWN_PRODUCER_ID (a producer expired
-/// before a restart) is recoverable: librdkafka and the Java client bump the epoch / get a new
-/// producer id and restart at sequence 0.</para>
+/// until the next load) and not at all when the state may be incomplete (no usable snapshot at or
+/// above the log start, e.g. the snapshots were lost and retention ran). A wrong
+/// UNKNOWN_PRODUCER_ID (a producer expired before a restart) is recoverable: the client
+/// re-initializes its producer id (KIP-360) and starts again at sequence 0.</para>
 /// <para>Transaction markers reported through <see cref="OnAppended"/> close the producer's
 /// transaction; whether it committed or aborted is not in the header and matters only to the
 /// aborted-transaction index, which belongs to the transactions work.</para>
@@ -219,8 +219,9 @@ internal sealed partial class ProducerStateTracker : IDisposable
             LogCorruptSnapshotSkipped(_logger, path);
         }
 
-        // Without a snapshot, producers that wrote only below the log start are gone from our view.
-        _stateMayBeIncomplete = load.SnapshotOffset is null && logStart > 0;
+        // Producers that wrote only between the snapshot (or the log's beginning) and the log
+        // start are gone from our view: we cannot claim to have never known a producer.
+        _stateMayBeIncomplete = (load.SnapshotOffset ?? 0) < logStart;
         _nextOffset = Math.Max(load.SnapshotOffset ?? logStart, logStart);
         var from = _nextOffset;
         ReplayTo(logEnd);

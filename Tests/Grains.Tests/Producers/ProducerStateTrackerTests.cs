@@ -272,6 +272,22 @@ public sealed class ProducerStateTrackerTests
         Assert.True(log.Check(Batch(Pid, 0, 99)).IsOk);
     }
 
+    [Fact]
+    public void With_only_a_snapshot_below_the_log_start_unknown_producers_are_accepted()
+    {
+        using var log = new TrackedLog();
+        log.ProduceOk(Batch(Pid, 0, 0));
+        log.Restart(); // snapshot at 1
+        log.ProduceOk(Batch(-1, -1, -1, count: 4));
+        log.Log.DeleteRecordsBefore(3);
+
+        log.RestartWithoutCloseSnapshot();
+
+        Assert.Equal([1L], log.SnapshotOffsets);
+        Assert.True(log.Tracker.Producers.ContainsKey(Pid));
+        Assert.True(log.Check(Batch(Pid + 5, 0, 99)).IsOk);
+    }
+
     /// <summary>Three idempotent producers (one bumping its epoch), a transactional one, plain batches; several segments.</summary>
     private static void WriteMixedTraffic(TrackedLog log)
     {
