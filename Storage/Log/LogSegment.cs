@@ -140,7 +140,7 @@ internal sealed class LogSegment : IDisposable
         var first = true;
         var valid = SegmentScanner.Scan(_log, 0, limit, verify, BaseOffset, (in RecordBatchHeader header, long position) =>
         {
-            if (header.LastOffset - BaseOffset > int.MaxValue || offsetIndex.IsFull || timeIndex.IsFull)
+            if (header.LastOffset - BaseOffset > int.MaxValue)
             {
                 return false;
             }
@@ -328,7 +328,9 @@ internal sealed class LogSegment : IDisposable
     private void IndexBatch(long baseOffset, long maxTimestamp, long position, int size)
     {
         var indexed = false;
-        if (position > 0 && _bytesSinceIndexEntry >= _config.IndexIntervalBytes)
+        // A full index (possible when a rebuilt segment was written under a larger
+        // segment.index.bytes) stops indexing, not the data: lookups just scan further.
+        if (position > 0 && _bytesSinceIndexEntry >= _config.IndexIntervalBytes && !_offsetIndex!.IsFull)
         {
             _offsetIndex!.Append(baseOffset, position);
             _bytesSinceIndexEntry = 0;
@@ -341,7 +343,7 @@ internal sealed class LogSegment : IDisposable
             OffsetOfMaxTimestamp = baseOffset;
         }
 
-        if (indexed && MaxTimestamp > _timeIndex!.LastKey)
+        if (indexed && !_timeIndex!.IsFull && MaxTimestamp > _timeIndex.LastKey)
         {
             _timeIndex.Append(MaxTimestamp, OffsetOfMaxTimestamp);
         }

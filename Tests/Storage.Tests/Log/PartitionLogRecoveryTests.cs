@@ -243,4 +243,24 @@ public class PartitionLogRecoveryTests
             Assert.True(new FileInfo(index).Length < SmallSegments.SegmentIndexBytes);
         }
     }
+
+    [Fact]
+    public void Recovery_under_a_smaller_index_size_keeps_all_data()
+    {
+        using var dir = new TempDirectory();
+        var log = PartitionLog.Open(dir.Path, new LogConfig { IndexIntervalBytes = 1, RetentionMs = -1 });
+        for (var i = 0; i < 40; i++)
+        {
+            log.Append(Batch(1, 50), 0);
+        }
+
+        log.Abandon();
+        using var reopened = PartitionLog.Open(dir.Path, new LogConfig { IndexIntervalBytes = 1, SegmentIndexBytes = 96, RetentionMs = -1 });
+        Assert.Equal(40, reopened.LogEndOffset);
+        using var read = reopened.Read(39, 1);
+        Assert.Equal(39, read.FirstOffset);
+        // The full index rolls the next append into a new segment.
+        reopened.Append(Batch(1), 0);
+        Assert.Equal(2, reopened.Segments.Count);
+    }
 }
