@@ -73,6 +73,42 @@ public sealed class GeneratorTests(ITestOutputHelper output)
         });
     }
 
+    [Fact]
+    public void Struct_nullable_in_later_versions_carries_the_presence_marker_only_there()
+    {
+        var temp = Directory.CreateTempSubdirectory("orleans-kafka-protocol-spec-");
+        try
+        {
+            File.WriteAllText(Path.Combine(temp.FullName, "SampleRecord.json"), """
+                // A synthetic definition: Kafka's own specs have no struct that turns nullable later.
+                {
+                  "type": "data",
+                  "name": "SampleRecord",
+                  "validVersions": "0-2",
+                  "flexibleVersions": "2+",
+                  "fields": [
+                    { "name": "Cursor", "type": "Position", "versions": "0+", "nullableVersions": "1+",
+                      "fields": [ { "name": "Offset", "type": "int64", "versions": "0+", "default": "0x10" } ] },
+                    { "name": "Note", "type": "string", "versions": "1+", "ignorable": true, "default": "n/a" },
+                  ]
+                }
+                """);
+
+            var generated = ProtocolCodeGenerator.Generate(temp.FullName)["SampleRecord.cs"];
+
+            Assert.Contains("public Position? Cursor { get; set; } = new();", generated, StringComparison.Ordinal);
+            Assert.Contains("public long Offset { get; set; } = 16;", generated, StringComparison.Ordinal);
+            Assert.Contains("public string Note { get; set; } = \"n/a\";", generated, StringComparison.Ordinal);
+            Assert.Contains("if (version >= 1)\n        {\n            var present", generated, StringComparison.Ordinal);
+            Assert.Contains("if (version >= 1)\n            {\n                writer.WriteInt8(1);", generated, StringComparison.Ordinal);
+            Assert.DoesNotContain("UnsupportedField(\"Note\"", generated, StringComparison.Ordinal); // ignorable
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("0+", 0, short.MaxValue)]
     [InlineData("3-7", 3, 7)]
