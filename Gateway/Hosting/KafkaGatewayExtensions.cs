@@ -43,6 +43,13 @@ public static class KafkaGatewayExtensions
         services.AddKafkaApiHandler<IncrementalAlterConfigsHandler>();
         services.AddKafkaApiHandler<DescribeClusterHandler>();
         services.AddKafkaApiHandler<InitProducerIdHandler>();
+        services.TryAddSingleton<PartitionCalls>();
+        services.TryAddSingleton<ProduceOrdering>();
+        services.AddKafkaApiHandler<ProduceHandler>();
+        services.AddKafkaApiHandler<FetchHandler>();
+        services.AddKafkaApiHandler<ListOffsetsHandler>();
+        services.AddKafkaApiHandler<OffsetForLeaderEpochHandler>();
+        services.AddKafkaApiHandler<DeleteRecordsHandler>();
         return services;
     }
 

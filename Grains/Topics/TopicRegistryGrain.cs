@@ -164,6 +164,7 @@ public sealed class TopicRegistryGrain : Grain, ITopicRegistryGrain, ITopicRegis
 
         await Commit(topic.Name, view => view.Without(topic.Name));
         await GrainFactory.GetGrain<ITopicLifecycle>(topic.Name).Clear(topic.TopicId);
+        await Partitions.PartitionDataCleanup.DeleteAsync(GrainFactory, topic, _logger);
         TopicLog.TopicDeleted(_logger, topic.Name, topic.TopicId);
         return new DeleteTopicResult(KafkaErrorCode.None, null, topic.Name, topic.TopicId);
     }

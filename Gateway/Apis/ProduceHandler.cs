@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using Orleans.Kafka.Gateway.Dispatch;
+using Orleans.Kafka.Partitions;
+using Orleans.Kafka.Protocol;
+using Orleans.Kafka.Topics;
+using static Orleans.Kafka.Protocol.ProduceResponse;
+
+namespace Orleans.Kafka.Gateway.Apis;
+
+/// <summary>
+/// Produce v3-v11: each partition's batch goes to its partition grain, all partitions in parallel. acks must be 0, 1 or
+/// -1 (else INVALID_REQUIRED_ACKS everywhere); acks=0 gets no response. Topics are never auto-created here (Kafka
+/// creates them on Metadata only): an unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION.
+/// </summary>
+internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering ordering) : KafkaApiHandler<ProduceRequest, ProduceResponse>
+{
+    // Record batch v2 framing: batchLength at byte 8 counts the bytes after the first 12; magic is byte 16.
+    private const int BatchLengthOffset = 8;
+    private const int LogOverhead = 12;
+    private const int MagicOffset = 16;
+
+    public override ApiKey ApiKey => ApiKey.Produce;
+
+    public override short MinVersion => 3;
+
+    public override short MaxVersion => 11;
+
+    protected override async ValueTask<ProduceResponse?> HandleAsync(KafkaRequestContext context, ProduceRequest request, short version, CancellationToken cancellationToken)
+    {
+        var acks = request.Acks;
+        var validAcks = acks is 0 or 1 or -1;
+        var response = new ProduceResponse();
+        var slots = new List<(TopicProduceResponse Target, Task<PartitionProduceResponse> Result)>();
+        var (previous, turn) = ordering.Enter(context.ConnectionId);
+        try
+        {
+            await previous.ConfigureAwait(false);
+            var topics = validAcks
+                ? await calls.ResolveNamesAsync(request.TopicData.Select(t => t.Name)).ConfigureAwait(false)
+                : [];
+            foreach (var topic in request.TopicData)
+            {
+                var target = new TopicProduceResponse { Name = topic.Name };
+                response.Responses.Add(target);
+                foreach (var partition in topic.PartitionData)
+                {
+                    var result = validAcks
+                        ? ProduceAsync(topics[topic.Name], topic.Name, partition, request)
+                        : Task.FromResult(Failed(partition.Index, KafkaErrorCode.InvalidRequiredAcks, $"Invalid required acks {acks}: only 0, 1 and -1 are allowed."));
+                    slots.Add((target, result));
+                }
+            }
+        }
+        finally
+        {
+            // Every partition call is issued (ProduceAsync issues its grain call before its first await): the next
+            // produce request on this connection may go.
+            turn.TrySetResult();
+        }
+
+        await Task.WhenAll(slots.Select(s => s.Result)).ConfigureAwait(false);
+        foreach (var (target, result) in slots)
+        {
+            target.PartitionResponses.Add(await result.ConfigureAwait(false));
+        }
+
+        // acks=0: the records were stored (or refused) before this point; Kafka sends no answer either way.
+        return acks == 0 ? null : response;
+    }
+
+    private async Task<PartitionProduceResponse> ProduceAsync(TopicInfo? topic, string name, ProduceRequest.PartitionProduceData data, ProduceRequest request)
+    {
+        if (!PartitionCalls.HasPartition(topic, data.Index))
+        {
+            return Failed(data.Index, KafkaErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition.");
+        }
+
+        if (OneBatchCheck(data.Records) is { } invalid)
+        {
+            return Failed(data.Index, KafkaErrorCode.InvalidRecord, invalid);
+        }
+
+        // acks=-1 takes the same path as acks=1: the partition answers once every in-sync replica (today: itself) has the batch.
+        var grain = calls.Grains.GetPartitionGrain(name, data.Index);
+        var result = await calls.GuardAsync(
+            grain.Produce(new ProduceCommand(topic!.TopicId, data.Records!.Value, request.Acks, request.TimeoutMs)),
+            name, data.Index, code => ProduceResult.Failed(code, null)).ConfigureAwait(false);
+        if (result.Error != KafkaErrorCode.None)
+        {
+            return Failed(data.Index, result.Error, result.ErrorMessage);
+        }
+
+        return new PartitionProduceResponse
+        {
+            Index = data.Index,
+            ErrorCode = 0,
+            BaseOffset = result.BaseOffset,
+            LogAppendTimeMs = result.LogAppendTimeMs,
+            LogStartOffset = result.LogStartOffset,
+        };
+    }
+
+    /// <summary>Kafka's rule for v3+: exactly one magic-2 batch per partition (none or several is INVALID_RECORD).</summary>
+    internal static string? OneBatchCheck(ReadOnlyMemory<byte>? records)
+    {
+        if (records is not { Length: > 0 } bytes)
+        {
+            return "Produce requests with version 3 or later must contain exactly one record batch per partition; got none.";
+        }
+
+        var span = bytes.Span;
+        if (span.Length > MagicOffset && span[MagicOffset] != 2)
+        {
+            return $"Produce requests with version 3 or later may only contain record batches with magic version 2, not {span[MagicOffset]}.";
+        }
+
+        if (span.Length >= LogOverhead)
+        {
+            var size = (long)BinaryPrimitives.ReadInt32BigEndian(span[BatchLengthOffset..]) + LogOverhead;
+            if (size > LogOverhead && size < span.Length)
+            {
+                return "Produce requests with version 3 or later must contain exactly one record batch per partition; got several.";
+            }
+        }
+
+        return null; // a short or inconsistent batch is the partition's CORRUPT_MESSAGE to report
+    }
+
+    private static PartitionProduceResponse Failed(int partition, KafkaErrorCode error, string? message) => new()
+    {
+        Index = partition,
+        ErrorCode = (short)error,
+        BaseOffset = -1,
+        LogAppendTimeMs = -1,
+        LogStartOffset = -1,
+        ErrorMessage = message,
+    };
+}

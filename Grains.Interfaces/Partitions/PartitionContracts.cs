@@ -1,0 +1,104 @@
+using Orleans.Kafka.Protocol;
+
+namespace Orleans.Kafka.Partitions;
+
+/// <summary>Kafka's ListOffsets special timestamps.</summary>
+public static class OffsetSpec
+{
+    public const long Latest = -1;
+    public const long Earliest = -2;
+    public const long MaxTimestamp = -3;
+    public const long EarliestLocal = -4;
+    public const long EarliestPendingUpload = -5;
+    public const long LatestTiered = -6;
+}
+
+/// <summary>
+/// One partition's records from a produce request. <see cref="Records"/> is not copied on an in-silo call
+/// (<see cref="ImmutableAttribute"/>); the grain copies what it stores before it returns.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("okafka.ProduceCommand")]
+public sealed record ProduceCommand(
+    [property: Id(0)] Guid TopicId,
+    [property: Id(1)] ReadOnlyMemory<byte> Records,
+    [property: Id(2)] short Acks,
+    [property: Id(3)] int TimeoutMs);
+
+/// <summary>A produce outcome: offsets on success, else Kafka's error code and message.</summary>
+[GenerateSerializer, Immutable, Alias("okafka.ProduceResult")]
+public sealed record ProduceResult(
+    [property: Id(0)] KafkaErrorCode Error,
+    [property: Id(1)] long BaseOffset,
+    [property: Id(2)] long LogAppendTimeMs,
+    [property: Id(3)] long LogStartOffset,
+    [property: Id(4)] string? ErrorMessage = null)
+{
+    public static ProduceResult Failed(KafkaErrorCode error, string? message) => new(error, -1, -1, -1, message);
+}
+
+/// <summary>IsolationLevel as on the wire.</summary>
+public enum FetchIsolation : sbyte
+{
+    ReadUncommitted = 0,
+    ReadCommitted = 1,
+}
+
+[GenerateSerializer, Immutable, Alias("okafka.FetchCommand")]
+public sealed record FetchCommand(
+    [property: Id(0)] Guid TopicId,
+    [property: Id(1)] long FetchOffset,
+    [property: Id(2)] int MaxBytes,
+    [property: Id(3)] FetchIsolation Isolation,
+    [property: Id(4)] int CurrentLeaderEpoch = -1);
+
+/// <summary>
+/// A fetch outcome. <see cref="Records"/> holds whole stored batches (possibly starting below the fetch offset, as in
+/// Kafka); it is not copied on an in-silo call.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("okafka.FetchResult")]
+public sealed record FetchResult(
+    [property: Id(0)] KafkaErrorCode Error,
+    [property: Id(1)] long HighWatermark,
+    [property: Id(2)] long LastStableOffset,
+    [property: Id(3)] long LogStartOffset,
+    [property: Id(4)] ReadOnlyMemory<byte> Records,
+    [property: Id(5)] string? ErrorMessage = null)
+{
+    public static FetchResult Failed(KafkaErrorCode error, string? message = null) => new(error, -1, -1, -1, ReadOnlyMemory<byte>.Empty, message);
+}
+
+[GenerateSerializer, Immutable, Alias("okafka.ListOffsetCommand")]
+public sealed record ListOffsetCommand(
+    [property: Id(0)] Guid TopicId,
+    [property: Id(1)] long Timestamp,
+    [property: Id(2)] FetchIsolation Isolation,
+    [property: Id(3)] int CurrentLeaderEpoch = -1);
+
+/// <summary>ListOffsets' answer; offset and timestamp -1 when no record matches.</summary>
+[GenerateSerializer, Immutable, Alias("okafka.ListOffsetResult")]
+public sealed record ListOffsetResult(
+    [property: Id(0)] KafkaErrorCode Error,
+    [property: Id(1)] long Timestamp,
+    [property: Id(2)] long Offset,
+    [property: Id(3)] int LeaderEpoch);
+
+[GenerateSerializer, Immutable, Alias("okafka.EpochEndOffsetResult")]
+public sealed record EpochEndOffsetResult(
+    [property: Id(0)] KafkaErrorCode Error,
+    [property: Id(1)] int LeaderEpoch,
+    [property: Id(2)] long EndOffset);
+
+[GenerateSerializer, Immutable, Alias("okafka.DeleteRecordsResult")]
+public sealed record DeleteRecordsResult(
+    [property: Id(0)] KafkaErrorCode Error,
+    [property: Id(1)] long LowWatermark,
+    [property: Id(2)] string? ErrorMessage = null);
+
+/// <summary>A partition's offsets; all -1 when the partition is not open (unknown topic or partition).</summary>
+[GenerateSerializer, Immutable, Alias("okafka.PartitionOffsets")]
+public sealed record PartitionOffsets(
+    [property: Id(0)] long LogStartOffset,
+    [property: Id(1)] long HighWatermark,
+    [property: Id(2)] long LastStableOffset,
+    [property: Id(3)] long LogEndOffset,
+    [property: Id(4)] Guid TopicId);

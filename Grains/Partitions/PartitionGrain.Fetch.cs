@@ -1,0 +1,85 @@
+using Orleans.Kafka.Partitions;
+using Orleans.Kafka.Protocol;
+using Orleans.Kafka.Storage.Log;
+
+namespace Orleans.Kafka.Grains.Partitions;
+
+public sealed partial class PartitionGrain
+{
+    public Task<FetchResult> Fetch(FetchCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var error = Resolve(command.TopicId, out var open);
+        if (error == KafkaErrorCode.None)
+        {
+            error = CheckLeaderEpoch(open, command.CurrentLeaderEpoch);
+        }
+
+        if (error != KafkaErrorCode.None)
+        {
+            return Task.FromResult(FetchResult.Failed(error));
+        }
+
+        var hw = HighWatermark(open);
+        var lso = LastStableOffset(open);
+        var start = open.Log.LogStartOffset;
+        if (command.FetchOffset < start || command.FetchOffset > hw)
+        {
+            return Task.FromResult(new FetchResult(KafkaErrorCode.OffsetOutOfRange, hw, lso, start, ReadOnlyMemory<byte>.Empty,
+                $"Fetch offset {command.FetchOffset} is outside [{start}, {hw}]."));
+        }
+
+        var end = command.Isolation == FetchIsolation.ReadCommitted ? lso : hw;
+        if (command.FetchOffset >= end)
+        {
+            return Task.FromResult(new FetchResult(KafkaErrorCode.None, hw, lso, start, ReadOnlyMemory<byte>.Empty));
+        }
+
+        try
+        {
+            // The pooled buffer is handed to the response rather than copied: it is never returned to the pool (the GC
+            // reclaims it once the response is written), which is what lets records cross the grain call uncopied.
+#pragma warning disable CA2000 // ownership of the buffer moves to the result
+            var read = open.Log.Read(command.FetchOffset, Math.Max(command.MaxBytes, 0), end);
+#pragma warning restore CA2000
+            return Task.FromResult(new FetchResult(KafkaErrorCode.None, hw, lso, read.LogStartOffset, read.Records));
+        }
+        catch (LogException ex) when (ex.Kind == LogErrorKind.OffsetOutOfRange)
+        {
+            // Retention or DeleteRecords moved the start past the offset between the check and the read.
+            return Task.FromResult(new FetchResult(KafkaErrorCode.OffsetOutOfRange, hw, lso, open.Log.LogStartOffset, ReadOnlyMemory<byte>.Empty, ex.Message));
+        }
+    }
+
+    public async Task<bool> WaitForData(Guid topicId, long offset, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetTimestamp();
+        while (true)
+        {
+            if (_open is not { } open || (topicId != Guid.Empty && open.TopicId != topicId) || HighWatermark(open) > offset)
+            {
+                // Data, or a state the fetch must report (closed, replaced): either way the caller fetches again now.
+                return true;
+            }
+
+            var remaining = timeout - _time.GetElapsedTime(deadline);
+            if (remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            try
+            {
+                await _dataArrived.Task.WaitAsync(remaining, _time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+    }
+}

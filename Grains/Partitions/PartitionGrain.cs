@@ -1,0 +1,244 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Kafka.Partitions;
+using Orleans.Kafka.Protocol;
+using Orleans.Kafka.Storage.Log;
+using Orleans.Kafka.Topics;
+
+namespace Orleans.Kafka.Grains.Partitions;
+
+/// <summary>
+/// The leader of one topic-partition (key "topic/partition"): opens <c>{log.dirs}/{topic}-{partition}</c> on
+/// activation and is the only writer of it. Appends run as ordinary (non-reentrant) calls and complete synchronously, so
+/// one append never interleaves with another; fetches, waits and offset queries interleave with them and read only
+/// below the high watermark, which the log publishes after bytes and indexes are written.
+/// <para>Long polls: every append replaces <see cref="_dataArrived"/> after completing the previous one, so a waiting
+/// fetch resumes (on this activation's scheduler) as soon as data arrives, without holding a thread meanwhile.</para>
+/// <para>Kept active for the silo's lifetime (Kafka partitions never idle); deactivation, including the silo's shutdown,
+/// closes the log cleanly so the next open skips recovery.</para>
+/// </summary>
+[KeepAlive]
+public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
+{
+    /// <summary>How often retention, flush.ms and config changes are checked.</summary>
+    internal static readonly TimeSpan MaintenancePeriod = TimeSpan.FromSeconds(30);
+
+    private readonly TimeProvider _time = TimeProvider.System;
+    private string _topic = "";
+    private int _partition = -1;
+    private string _directory = "";
+    private TaskCompletionSource _dataArrived = NewSignal();
+    private OpenPartition? _open;
+    private IGrainTimer? _maintenance;
+
+    /// <summary>The open log with everything derived from the topic at open time.</summary>
+    private sealed record OpenPartition(
+        PartitionLog Log,
+        ProducerStateTracker Producers,
+        Guid TopicId,
+        int LeaderEpoch,
+        LeaderEpochHistory Epochs,
+        PartitionLogSettings Settings,
+        IReadOnlyDictionary<string, string> Overrides);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        if (!PartitionKey.TryParse(key, out _topic, out _partition))
+        {
+            throw new ArgumentException($"'{key}' is not a partition key (topic/partition).");
+        }
+
+        _directory = PartitionDirectory.PathFor(options.Value.LogDirs, _topic, _partition);
+        var topic = await Registry.GetTopic(_topic);
+        if (topic is not null && _partition < topic.Partitions.Count)
+        {
+            Open(topic);
+        }
+
+        _maintenance = this.RegisterGrainTimer(Maintain, new GrainTimerCreationOptions(MaintenancePeriod, MaintenancePeriod) { KeepAlive = true });
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _maintenance?.Dispose();
+        Close();
+        return Task.CompletedTask;
+    }
+
+    private ITopicRegistryGrain Registry => GrainFactory.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key);
+
+    private void Open(TopicInfo topic)
+    {
+        var settings = PartitionLogSettings.From(topic.ConfigOverrides);
+        if (PartitionDirectory.Prepare(_directory, topic.TopicId))
+        {
+            PartitionGrainLog.StaleDirectoryDeleted(logger, _directory, topic.TopicId);
+        }
+
+        var log = PartitionLog.Open(_directory, settings.Log, _time);
+        ProducerStateTracker producers;
+        try
+        {
+            producers = ProducerStateTracker.Load(log, _time, logger);
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
+
+        var epoch = topic.Partitions[_partition].LeaderEpoch;
+        _open = new OpenPartition(log, producers, topic.TopicId, epoch, LeaderEpochHistory.Single(epoch), settings, topic.ConfigOverrides);
+        PartitionGrainLog.Opened(logger, _topic, _partition, _directory, log.LogStartOffset, log.LogEndOffset, log.OpenedAfterCleanShutdown);
+    }
+
+    private void Close()
+    {
+        if (_open is not { } open)
+        {
+            return;
+        }
+
+        _open = null;
+        // The tracker snapshots on the log's Closing event, so the log closes first.
+        open.Log.Dispose();
+        open.Producers.Dispose();
+        Signal();
+    }
+
+    /// <summary>Resolves the open partition for a call that names <paramref name="topicId"/>, or the error to answer.</summary>
+    private KafkaErrorCode Resolve(Guid topicId, out OpenPartition open)
+    {
+        open = _open!;
+        if (_open is null)
+        {
+            return KafkaErrorCode.UnknownTopicOrPartition;
+        }
+
+        if (topicId != Guid.Empty && topicId != _open.TopicId)
+        {
+            // The caller resolved a different incarnation of this topic: either it is stale (it will refresh and see the
+            // topic unknown) or this activation is (the topic was recreated while it was active): then step aside so a
+            // fresh activation opens the new topic's data, and let the client retry.
+            DeactivateOnIdle();
+            return KafkaErrorCode.NotLeaderOrFollower;
+        }
+
+        return KafkaErrorCode.None;
+    }
+
+    /// <summary>Kafka's check of a request's current_leader_epoch (-1 skips it).</summary>
+    private static KafkaErrorCode CheckLeaderEpoch(OpenPartition open, int currentLeaderEpoch) =>
+        currentLeaderEpoch < 0 || currentLeaderEpoch == open.LeaderEpoch ? KafkaErrorCode.None
+        : currentLeaderEpoch < open.LeaderEpoch ? KafkaErrorCode.FencedLeaderEpoch
+        : KafkaErrorCode.UnknownLeaderEpoch;
+
+    /// <summary>The high watermark: the log end until replication exists (acks=-1 then waits for the ISR to reach it).</summary>
+    private static long HighWatermark(OpenPartition open) => open.Log.LogEndOffset;
+
+    /// <summary>The last stable offset: the first offset of the oldest open transaction, else the high watermark.</summary>
+    private static long LastStableOffset(OpenPartition open)
+    {
+        var hw = HighWatermark(open);
+        return open.Producers.FirstUnstableOffset is { } unstable ? Math.Min(unstable, hw) : hw;
+    }
+
+    private static long FetchableEnd(OpenPartition open, FetchIsolation isolation) =>
+        isolation == FetchIsolation.ReadCommitted ? LastStableOffset(open) : HighWatermark(open);
+
+    /// <summary>Wakes every waiting long poll and arms a new signal for the next append.</summary>
+    private void Signal()
+    {
+        var previous = _dataArrived;
+        _dataArrived = NewSignal();
+        previous.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<PartitionOffsets> GetOffsets()
+    {
+        var offsets = _open is { } open
+            ? new PartitionOffsets(open.Log.LogStartOffset, HighWatermark(open), LastStableOffset(open), open.Log.LogEndOffset, open.TopicId)
+            : new PartitionOffsets(-1, -1, -1, -1, Guid.Empty);
+        return Task.FromResult(offsets);
+    }
+
+    public Task DeleteData(Guid topicId)
+    {
+        if (_open is { } open && open.TopicId == topicId)
+        {
+            Close();
+        }
+
+        if (_open is null && PartitionDirectory.DeleteIfOwnedBy(_directory, topicId))
+        {
+            PartitionGrainLog.DataDeleted(logger, _topic, _partition, topicId);
+        }
+
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    public async Task ReloadConfig()
+    {
+        var topic = await Registry.GetTopic(_topic);
+        ApplyTopic(topic);
+    }
+
+    /// <summary>Periodic: retention, time-based flush, and picking up topic changes.</summary>
+    private async Task Maintain(CancellationToken cancellationToken)
+    {
+        var topic = await Registry.GetTopic(_topic);
+        ApplyTopic(topic);
+        if (_open is not { } open)
+        {
+            return;
+        }
+
+        var deleted = open.Log.ApplyRetention(HighWatermark(open));
+        if (deleted > 0)
+        {
+            open.Producers.DeleteSnapshotsBelow(open.Log.LogStartOffset);
+            PartitionGrainLog.RetentionApplied(logger, _topic, _partition, deleted, open.Log.LogStartOffset);
+        }
+
+        open.Log.FlushIfDue();
+        open.Producers.RemoveExpiredProducers();
+    }
+
+    /// <summary>Follows the registry: reopen with changed configs, close and delete when the topic is gone or replaced.</summary>
+    private void ApplyTopic(TopicInfo? topic)
+    {
+        if (_open is { } open)
+        {
+            if (topic is null || topic.TopicId != open.TopicId)
+            {
+                Close();
+                if (PartitionDirectory.DeleteIfOwnedBy(_directory, open.TopicId))
+                {
+                    PartitionGrainLog.DataDeleted(logger, _topic, _partition, open.TopicId);
+                }
+
+                DeactivateOnIdle();
+                return;
+            }
+
+            if (!SameConfigs(open.Overrides, topic.ConfigOverrides))
+            {
+                // LogConfig is fixed for an open log: close cleanly (fast, no recovery) and open with the new settings.
+                Close();
+                Open(topic);
+                PartitionGrainLog.ConfigReloaded(logger, _topic, _partition);
+            }
+        }
+        else if (topic is not null && _partition < topic.Partitions.Count)
+        {
+            Open(topic); // created (or its partitions raised) after this activation started
+        }
+    }
+
+    private static bool SameConfigs(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+}

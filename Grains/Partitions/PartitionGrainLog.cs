@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Kafka.Storage.Log;
+
+namespace Orleans.Kafka.Grains.Partitions;
+
+internal static partial class PartitionGrainLog
+{
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition} opened at {Directory}: offsets {LogStart}..{LogEnd}, clean shutdown before: {Clean}")]
+    public static partial void Opened(ILogger logger, string topic, int partition, string directory, long logStart, long logEnd, bool clean);
+
+    [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Deleted stale partition directory {Directory}: it belonged to another incarnation of the topic (now {TopicId})")]
+    public static partial void StaleDirectoryDeleted(ILogger logger, string directory, Guid topicId);
+
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Information, Message = "Deleted the data of partition {Topic}-{Partition} (topic id {TopicId})")]
+    public static partial void DataDeleted(ILogger logger, string topic, int partition, Guid topicId);
+
+    [LoggerMessage(EventId = 3304, Level = LogLevel.Debug, Message = "Partition {Topic}-{Partition} refused an append ({Kind}): {Reason}")]
+    public static partial void AppendRejected(ILogger logger, string topic, int partition, LogErrorKind kind, string reason);
+
+    [LoggerMessage(EventId = 3305, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition}: retention deleted {Segments} segment(s); log start is now {LogStart}")]
+    public static partial void RetentionApplied(ILogger logger, string topic, int partition, int segments, long logStart);
+
+    [LoggerMessage(EventId = 3306, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition} reopened with changed topic configs")]
+    public static partial void ConfigReloaded(ILogger logger, string topic, int partition);
+
+    [LoggerMessage(EventId = 3307, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition}: records deleted, log start is now {LogStart}")]
+    public static partial void RecordsDeleted(ILogger logger, string topic, int partition, long logStart);
+}
