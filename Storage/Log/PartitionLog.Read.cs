@@ -91,6 +91,48 @@ public sealed partial class PartitionLog
         }
     }
 
+    /// <summary>
+    /// ListOffsets' MAX_TIMESTAMP (-3): the first record carrying the largest timestamp in the
+    /// log, with that timestamp; null when the log is empty.
+    /// </summary>
+    public TimestampOffset? MaxTimestampOffset()
+    {
+        _structure.EnterReadLock();
+        try
+        {
+            ThrowIfClosed();
+            var state = Volatile.Read(ref _state);
+            LogSegment? best = null;
+            foreach (var segment in state.Segments)
+            {
+                if (segment.MaxTimestamp >= 0 && (best is null || segment.MaxTimestamp > best.MaxTimestamp))
+                {
+                    best = segment;
+                }
+            }
+
+            if (best is null)
+            {
+                return null;
+            }
+
+            var end = best.End;
+            var position = best.FindPosition(best.OffsetOfMaxTimestamp, end, out _);
+            Span<byte> head = stackalloc byte[RecordBatchHeader.Size];
+            if (position < 0 || best.Read(head, position) < RecordBatchHeader.Size || !RecordBatchHeader.TryRead(head, out var header))
+            {
+                return null;
+            }
+
+            var result = FirstRecordAtOrAfter(best, header, position, best.MaxTimestamp, new ArrayBufferWriter<byte>());
+            return result with { Offset = Math.Max(result.Offset, state.LogStartOffset) };
+        }
+        finally
+        {
+            _structure.ExitReadLock();
+        }
+    }
+
     private static TimestampOffset FirstRecordAtOrAfter(LogSegment segment, RecordBatchHeader header, long position, long timestamp, ArrayBufferWriter<byte> scratch)
     {
         if (header.TimestampType == TimestampType.LogAppendTime)

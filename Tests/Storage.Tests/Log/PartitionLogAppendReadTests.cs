@@ -285,12 +285,12 @@ public class PartitionLogAppendReadTests
     }
 
     [Fact]
-    public void Offset_for_timestamp_matches_a_scan_of_every_record()
+    public void Offset_for_timestamp_and_max_timestamp_match_a_scan_of_every_record()
     {
         Gen.Select(Gen.Int[0, 1000].Array[1, 40], Gen.Int[0, 4]).Sample((timestamps, codec) =>
         {
             using var dir = new TempDirectory();
-            using var log = PartitionLog.Open(dir.Path, new LogConfig { SegmentBytes = 600, IndexIntervalBytes = 100, RetentionMs = -1 });
+            var log = PartitionLog.Open(dir.Path, new LogConfig { SegmentBytes = 600, IndexIntervalBytes = 100, RetentionMs = -1 });
             // Batches of 1-3 records with non-monotonic timestamps.
             var all = new List<(long Offset, long Ts)>();
             for (var i = 0; i < timestamps.Length; i += 3)
@@ -309,20 +309,31 @@ public class PartitionLogAppendReadTests
                 }
             }
 
-            foreach (var target in new long[] { -5, 0, 1, 250, 500, 999, 1000, 1001 }.Concat(timestamps.Select(t => (long)t)))
-            {
-                var expected = all.FirstOrDefault(x => x.Ts >= target);
-                var actual = log.OffsetForTimestamp(target);
-                if (expected == default && !all.Any(x => x.Ts >= target))
-                {
-                    Assert.Null(actual);
-                }
-                else
-                {
-                    Assert.Equal(new TimestampOffset(expected.Ts, expected.Offset), actual);
-                }
-            }
+            Check(log, all, timestamps);
+            log.Close();
+            using var reopened = PartitionLog.Open(dir.Path, new LogConfig { SegmentBytes = 600, IndexIntervalBytes = 100, RetentionMs = -1 });
+            Check(reopened, all, timestamps);
         }, iter: 40);
+    }
+
+    private static void Check(PartitionLog l, List<(long Offset, long Ts)> all, int[] timestamps)
+    {
+        var max = all.Max(x => x.Ts);
+        Assert.Equal(new TimestampOffset(max, all.First(x => x.Ts == max).Offset), l.MaxTimestampOffset());
+
+        foreach (var target in new long[] { -5, 0, 1, 250, 500, 999, 1000, 1001 }.Concat(timestamps.Select(t => (long)t)))
+        {
+            var expected = all.FirstOrDefault(x => x.Ts >= target);
+            var actual = l.OffsetForTimestamp(target);
+            if (expected == default && !all.Any(x => x.Ts >= target))
+            {
+                Assert.Null(actual);
+            }
+            else
+            {
+                Assert.Equal(new TimestampOffset(expected.Ts, expected.Offset), actual);
+            }
+        }
     }
 
     [Fact]
