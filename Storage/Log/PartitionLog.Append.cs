@@ -44,11 +44,6 @@ public sealed partial class PartitionLog
             throw new LogException(LogErrorKind.InvalidRecord, "The append holds no record batch.");
         }
 
-        if (input.Length > _config.SegmentBytes)
-        {
-            throw new LogException(LogErrorKind.RecordListTooLarge, $"The append of {input.Length} bytes exceeds segment.bytes={_config.SegmentBytes}.");
-        }
-
         var nowMs = NowMs();
         var buffer = ArrayPool<byte>.Shared.Rent(input.Length);
         try
@@ -56,6 +51,12 @@ public sealed partial class PartitionLog
             var data = buffer.AsSpan(0, input.Length);
             input.CopyTo(data);
             var placements = Validate(data, assignOffsets, origin, nowMs, out var recordCount);
+            // After the per-batch checks, as Kafka orders them: an oversized batch is MESSAGE_TOO_LARGE.
+            if (input.Length > _config.SegmentBytes)
+            {
+                throw new LogException(LogErrorKind.RecordListTooLarge, $"The append of {input.Length} bytes exceeds segment.bytes={_config.SegmentBytes}.");
+            }
+
             if (!assignOffsets)
             {
                 CheckFollowerOffsets(placements);

@@ -85,6 +85,9 @@ public sealed partial class PartitionLog
         {
             throw new ArgumentException($"Replacement {path} is not a run of valid batches within offsets [{baseOffset}, {limit}).", nameof(path));
         }
+
+        // Durable before the rename makes it the committed replacement.
+        RandomAccess.FlushToDisk(file);
     }
 
     /// <summary>
