@@ -381,4 +381,26 @@ public class PartitionLogAppendReadTests
         log.Append(Batch(1, 10, timestamp: -1), 0);
         Assert.Equal(2, log.Segments.Count);
     }
+
+    [Fact]
+    public void Compressed_batches_are_record_checked_only_when_configured()
+    {
+        var gapped = new RecordBatchBuilder(CompressionType.Zstd);
+        gapped.AddWithOffsetDelta(0, 1, "a"u8, false, "1"u8, false, null);
+        gapped.AddWithOffsetDelta(1, 1, "b"u8, false, "2"u8, false, null);
+        gapped.AddWithOffsetDelta(3, 1, "c"u8, false, "3"u8, false, null);
+        var batch = gapped.Build();
+        // Header says 3 records with last delta 3: the header check already refuses it.
+        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(RecordBatchHeader.LastOffsetDeltaOffset), 2);
+        RecordBatch.UpdateCrc(batch);
+
+        using var dir = new TempDirectory();
+        using (var lenient = PartitionLog.Open(Path.Combine(dir.Path, "a"), new LogConfig { RetentionMs = -1 }))
+        {
+            Assert.Equal(0, lenient.Append(batch, 0).FirstOffset);
+        }
+
+        using var strict = PartitionLog.Open(Path.Combine(dir.Path, "b"), new LogConfig { RetentionMs = -1, ValidateCompressedRecords = true });
+        Assert.Equal(LogErrorKind.InvalidRecord, Assert.Throws<LogException>(() => strict.Append(batch, 0)).Kind);
+    }
 }
