@@ -14,6 +14,20 @@ public sealed partial class PartitionLog
         config.Validate();
         time ??= TimeProvider.System;
         System.IO.Directory.CreateDirectory(directory);
+        var directoryLock = LockDirectory(directory);
+        try
+        {
+            return OpenLocked(directory, config, time, directoryLock);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    private static PartitionLog OpenLocked(string directory, LogConfig config, TimeProvider time, FileStream directoryLock)
+    {
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var clean = LogCheckpoints.ConsumeCleanShutdownMarker(directory);
         if (clean)
@@ -22,6 +36,7 @@ public sealed partial class PartitionLog
             // later crash would make the next open trust a torn tail.
             FlushDirectory(directory);
         }
+
         RemoveLeftovers(directory);
         CompleteSwaps(directory, config);
 
@@ -96,7 +111,7 @@ public sealed partial class PartitionLog
                 segments.Add(LogSegment.Create(directory, start, config, nowMs));
             }
 
-            var log = new PartitionLog(directory, config, time, new LogState([.. segments], start), Math.Min(checkpoint, segments[^1].End.NextOffset), clean);
+            var log = new PartitionLog(directory, config, time, new LogState([.. segments], start), Math.Min(checkpoint, segments[^1].End.NextOffset), clean, directoryLock);
             return log;
         }
         catch

@@ -24,9 +24,12 @@ public sealed partial class PartitionLog : IDisposable
     private long _lastFlushMs;
     private bool _closed;
 
-    private PartitionLog(string directory, LogConfig config, TimeProvider time, LogState state, long recoveryPoint, bool recoveredCleanly)
+    private readonly FileStream _directoryLock;
+
+    private PartitionLog(string directory, LogConfig config, TimeProvider time, LogState state, long recoveryPoint, bool recoveredCleanly, FileStream directoryLock)
     {
         Directory = directory;
+        _directoryLock = directoryLock;
         _config = config;
         _time = time;
         _state = state;
@@ -204,6 +207,24 @@ public sealed partial class PartitionLog : IDisposable
             {
                 _structure.ExitWriteLock();
             }
+
+            _directoryLock.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Takes the partition directory for this process: a second open (another activation, another
+    /// process) would corrupt the files, so it fails instead.
+    /// </summary>
+    private static FileStream LockDirectory(string directory)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(directory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException($"The log directory {directory} is already open.", ex);
         }
     }
 
@@ -219,11 +240,18 @@ public sealed partial class PartitionLog : IDisposable
     {
         lock (_writeLock)
         {
-            _closed = true;
+            lock (_checkpointLock)
+            {
+                // After this no background flush writes the checkpoint (a dead process would not).
+                _closed = true;
+            }
+
             foreach (var segment in _state.Segments)
             {
                 segment.Dispose();
             }
+
+            _directoryLock.Dispose();
         }
     }
 

@@ -263,4 +263,17 @@ public class PartitionLogRecoveryTests
         reopened.Append(Batch(1), 0);
         Assert.Equal(2, reopened.Segments.Count);
     }
+
+    [Fact]
+    public void A_directory_open_by_one_log_cannot_be_opened_by_another()
+    {
+        using var dir = new TempDirectory();
+        using (var log = PartitionLog.Open(dir.Path, SmallSegments))
+        {
+            Assert.Throws<InvalidOperationException>(() => PartitionLog.Open(dir.Path, SmallSegments));
+        }
+
+        using var again = PartitionLog.Open(dir.Path, SmallSegments);
+        Assert.True(again.OpenedAfterCleanShutdown);
+    }
 }
