@@ -181,7 +181,9 @@ internal sealed class FetchHandler(PartitionCalls calls, TimeProvider? time = nu
             if (!ReferenceEquals(currentTopic, target.Topic))
             {
                 currentTopic = target.Topic;
-                current = new FetchableTopicResponse { Topic = target.Info?.Name ?? target.Topic.Topic, TopicId = target.Topic.TopicId };
+                current = version >= 13
+                    ? new FetchableTopicResponse { TopicId = target.Topic.TopicId }
+                    : new FetchableTopicResponse { Topic = target.Topic.Topic };
                 response.Responses.Add(current);
             }
 
@@ -195,7 +197,7 @@ internal sealed class FetchHandler(PartitionCalls calls, TimeProvider? time = nu
                 ErrorCode = (short)result.Error,
                 HighWatermark = result.HighWatermark,
                 LastStableOffset = result.LastStableOffset,
-                LogStartOffset = result.LogStartOffset,
+                LogStartOffset = version >= 5 ? result.LogStartOffset : -1, // the field exists from v5
                 AbortedTransactions = null,
                 PreferredReadReplica = -1,
                 Records = records,

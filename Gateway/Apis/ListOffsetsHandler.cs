@@ -31,7 +31,7 @@ internal sealed class ListOffsetsHandler(PartitionCalls calls) : KafkaApiHandler
             var info = topics[topic.Name];
             foreach (var partition in topic.Partitions)
             {
-                slots.Add((target, ListAsync(info, topic.Name, partition, isolation)));
+                slots.Add((target, ListAsync(info, topic.Name, partition, isolation, version)));
             }
         }
 
@@ -43,7 +43,7 @@ internal sealed class ListOffsetsHandler(PartitionCalls calls) : KafkaApiHandler
         return response;
     }
 
-    private async Task<ListOffsetsPartitionResponse> ListAsync(Topics.TopicInfo? info, string name, ListOffsetsRequest.ListOffsetsPartition partition, FetchIsolation isolation)
+    private async Task<ListOffsetsPartitionResponse> ListAsync(Topics.TopicInfo? info, string name, ListOffsetsRequest.ListOffsetsPartition partition, FetchIsolation isolation, short version)
     {
         if (!PartitionCalls.HasPartition(info, partition.PartitionIndex))
         {
@@ -62,7 +62,7 @@ internal sealed class ListOffsetsHandler(PartitionCalls calls) : KafkaApiHandler
                 ErrorCode = 0,
                 Timestamp = result.Timestamp,
                 Offset = result.Offset,
-                LeaderEpoch = result.LeaderEpoch,
+                LeaderEpoch = version >= 4 ? result.LeaderEpoch : -1, // the field exists from v4
             };
     }
 

@@ -30,7 +30,7 @@ internal sealed class OffsetForLeaderEpochHandler(PartitionCalls calls) : KafkaA
             var info = topics[topic.Topic];
             foreach (var partition in topic.Partitions)
             {
-                slots.Add((target, EndOffsetAsync(info, topic.Topic, partition)));
+                slots.Add((target, EndOffsetAsync(info, topic.Topic, partition, version)));
             }
         }
 
@@ -42,7 +42,7 @@ internal sealed class OffsetForLeaderEpochHandler(PartitionCalls calls) : KafkaA
         return response;
     }
 
-    private async Task<EpochEndOffset> EndOffsetAsync(Topics.TopicInfo? info, string name, OffsetForLeaderEpochRequest.OffsetForLeaderPartition partition)
+    private async Task<EpochEndOffset> EndOffsetAsync(Topics.TopicInfo? info, string name, OffsetForLeaderEpochRequest.OffsetForLeaderPartition partition, short version)
     {
         if (!PartitionCalls.HasPartition(info, partition.Partition))
         {
@@ -57,7 +57,7 @@ internal sealed class OffsetForLeaderEpochHandler(PartitionCalls calls) : KafkaA
         {
             Partition = partition.Partition,
             ErrorCode = (short)result.Error,
-            LeaderEpoch = result.LeaderEpoch,
+            LeaderEpoch = version >= 1 ? result.LeaderEpoch : -1, // the field exists from v1
             EndOffset = result.EndOffset,
         };
     }

@@ -47,6 +47,7 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
                     var result = validAcks
                         ? ProduceAsync(topics[topic.Name], topic.Name, partition, request)
                         : Task.FromResult(Failed(partition.Index, KafkaErrorCode.InvalidRequiredAcks, $"Invalid required acks {acks}: only 0, 1 and -1 are allowed."));
+                    result = FitVersion(result, version);
                     slots.Add((target, result));
                 }
             }
@@ -124,6 +125,23 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
         }
 
         return null; // a short or inconsistent batch is the partition's CORRUPT_MESSAGE to report
+    }
+
+    /// <summary>Leaves fields a version does not carry at their defaults (log_start_offset v5+, error_message v8+).</summary>
+    private static async Task<PartitionProduceResponse> FitVersion(Task<PartitionProduceResponse> result, short version)
+    {
+        var response = await result.ConfigureAwait(false);
+        if (version < 5)
+        {
+            response.LogStartOffset = -1;
+        }
+
+        if (version < 8)
+        {
+            response.ErrorMessage = null;
+        }
+
+        return response;
     }
 
     private static PartitionProduceResponse Failed(int partition, KafkaErrorCode error, string? message) => new()
