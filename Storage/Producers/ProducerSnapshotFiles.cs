@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Orleans.Kafka.Storage.Records;
 using System.Globalization;
 using Orleans.Kafka.Storage.GrainStorage;
 
