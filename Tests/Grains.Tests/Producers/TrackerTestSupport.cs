@@ -57,9 +57,11 @@ internal sealed class TrackedLog : IDisposable
             BaseSequence = producerId < 0 ? -1 : baseSequence,
             IsTransactional = transactional,
         };
+        // Current timestamps: old ones would make the log roll a segment per append (segment.ms).
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         for (var i = 0; i < count; i++)
         {
-            builder.Add(1_700_000_000_000 + i, "k"u8, new byte[64]);
+            builder.Add(now + i, "k"u8, new byte[64]);
         }
 
         return builder.Build();
