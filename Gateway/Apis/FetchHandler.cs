@@ -18,6 +18,9 @@ internal sealed class FetchHandler(PartitionCalls calls, TimeProvider? time = nu
     /// <summary>Longest single wait handed to a partition grain (below Orleans' default 30 s response timeout); longer max_wait_ms loops.</summary>
     private static readonly TimeSpan MaxGrainWait = TimeSpan.FromSeconds(20);
 
+    /// <summary>Pause before re-reading when a partition's wait call itself failed.</summary>
+    private static readonly TimeSpan FailedWaitPause = TimeSpan.FromMilliseconds(100);
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public override ApiKey ApiKey => ApiKey.Fetch;
@@ -144,9 +147,18 @@ internal sealed class FetchHandler(PartitionCalls calls, TimeProvider? time = nu
         }
 
         var all = Task.WhenAll(waits);
-        var first = await Task.WhenAny(woke.Task, all).ConfigureAwait(false);
+        await Task.WhenAny(woke.Task, all).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
-        return first == woke.Task;
+        if (all.IsFaulted && !woke.Task.IsCompleted)
+        {
+            // A partition could not even be asked to wait (e.g. its activation failed): read again, where the failure
+            // becomes that partition's error, after a pause that keeps a persistent fault from spinning this loop.
+            await Task.Delay(FailedWaitPause, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        // Both may be complete (the last wait to finish is also the one that woke): the signal is what counts.
+        return woke.Task.IsCompleted;
     }
 
     private static async Task WaitOneAsync(Task<bool> wait, TaskCompletionSource<bool> woke)

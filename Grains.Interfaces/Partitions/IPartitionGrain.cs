@@ -42,6 +42,10 @@ public interface IPartitionGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("GetOffsets")]
     Task<PartitionOffsets> GetOffsets();
 
+    /// <summary>How many long polls (<see cref="WaitForData"/> calls) are parked here now (tests, metrics).</summary>
+    [AlwaysInterleave, Alias("GetWaiterCount")]
+    Task<int> GetWaiterCount();
+
     /// <summary>
     /// The topic with <paramref name="topicId"/> was deleted: close the log, delete the directory if it belongs to that
     /// topic, and deactivate.

@@ -51,7 +51,22 @@ public sealed partial class PartitionGrain
         }
     }
 
+    public Task<int> GetWaiterCount() => Task.FromResult(_waiters);
+
     public async Task<bool> WaitForData(Guid topicId, long offset, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _waiters++;
+        try
+        {
+            return await WaitForDataCore(topicId, offset, timeout, cancellationToken);
+        }
+        finally
+        {
+            _waiters--;
+        }
+    }
+
+    private async Task<bool> WaitForDataCore(Guid topicId, long offset, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = _time.GetTimestamp();
         while (true)

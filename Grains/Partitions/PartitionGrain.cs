@@ -31,6 +31,9 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
     private OpenPartition? _open;
     private IGrainTimer? _maintenance;
 
+    // Long polls parked in WaitForData; only touched on this activation's turns.
+    private int _waiters;
+
     /// <summary>The open log with everything derived from the topic at open time.</summary>
     private sealed record OpenPartition(
         PartitionLog Log,
