@@ -51,15 +51,18 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
                     slots.Add((target, result));
                 }
             }
+
+            // Wait for the appends, not only for the calls to be issued: Orleans does not keep two calls to one grain
+            // in order while the grain's address is being resolved (a partition's first batches were appended in
+            // reverse order under librdkafka's pipelining). Kafka itself handles one request per connection at a time.
+            await Task.WhenAll(slots.Select(s => s.Result)).ConfigureAwait(false);
         }
         finally
         {
-            // Every partition call is issued (ProduceAsync issues its grain call before its first await): the next
-            // produce request on this connection may go.
+            // This request's batches are appended (or refused): the next produce request on this connection may go.
             turn.TrySetResult();
         }
 
-        await Task.WhenAll(slots.Select(s => s.Result)).ConfigureAwait(false);
         foreach (var (target, result) in slots)
         {
             target.PartitionResponses.Add(await result.ConfigureAwait(false));

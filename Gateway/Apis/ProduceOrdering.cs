@@ -6,8 +6,8 @@ namespace Orleans.Kafka.Gateway.Apis;
 /// Keeps a connection's produce requests in order. Kafka handles one request per connection at a time, so a client
 /// that pipelines produce requests (librdkafka does, and acks=0 never waits) sees its batches appended in send order.
 /// The gateway runs a connection's requests concurrently, so each produce request here waits until the previous one on
-/// its connection has issued its partition calls before issuing its own; calls from one sender to one grain are
-/// delivered in the order issued, which keeps per-partition order without waiting for the previous appends to finish.
+/// its connection has had its partition calls answered before issuing its own: Orleans does not promise that two calls
+/// from one sender to one grain arrive in the order issued (not while the grain's address is still being resolved).
 /// </summary>
 internal sealed class ProduceOrdering
 {
@@ -16,7 +16,7 @@ internal sealed class ProduceOrdering
 
     /// <summary>
     /// Called synchronously in request order (the connection invokes handlers in the order requests arrive). Returns the
-    /// task to await before issuing calls and the turn to complete once they are issued.
+    /// task to await before issuing calls and the turn to complete once they are answered.
     /// </summary>
     public (Task Previous, TaskCompletionSource Turn) Enter(string connectionId)
     {
