@@ -7,6 +7,7 @@ namespace Orleans.Kafka.EndToEnd;
 public sealed class InProcessBroker : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private bool _disposed;
 
     private InProcessBroker(WebApplication app, int port, string dataDirectory)
     {
@@ -36,8 +37,11 @@ public sealed class InProcessBroker : IAsyncDisposable
         return new InProcessBroker(app, kafkaPort, dataDirectory);
     }
 
+    /// <summary>Stops the broker gracefully; a second call does nothing (tests that restart dispose in finally blocks too).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
