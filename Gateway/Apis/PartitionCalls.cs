@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Orleans.Kafka.Protocol;
 using Orleans.Kafka.Topics;
@@ -7,35 +8,73 @@ namespace Orleans.Kafka.Gateway.Apis;
 /// <summary>
 /// What the partition-data handlers share: resolving a request's topics once each (by name or id) and turning a failed
 /// grain call into the per-partition Kafka error a client retries on, instead of a closed connection.
+/// <para>Topics found are cached for <see cref="CacheTtl"/> so a busy producer does not ask the registry on every
+/// request (as a Kafka broker answers from its metadata cache). Staleness is safe: every partition call carries the
+/// topic id, and a partition grain refuses an id that is not its own; a topic not found is never cached, so a new
+/// topic is visible at once.</para>
 /// </summary>
-internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<PartitionCalls> logger)
+internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<PartitionCalls> logger, TimeProvider? time = null)
 {
+    internal static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(1);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<string, (TopicInfo Info, long Expires)> _byName = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, (TopicInfo Info, long Expires)> _byId = new();
+
     public IGrainFactory Grains => grains;
 
     private ITopicRegistryGrain Registry => grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key);
 
-    /// <summary>Looks up each distinct name once, in parallel.</summary>
-    public async Task<Dictionary<string, TopicInfo?>> ResolveNamesAsync(IEnumerable<string> names)
+    /// <summary>Looks up each distinct name once, in parallel (cache first).</summary>
+    public Task<Dictionary<string, TopicInfo?>> ResolveNamesAsync(IEnumerable<string> names) =>
+        ResolveAsync(names, _byName, n => Registry.GetTopic(n), StringComparer.Ordinal);
+
+    public Task<Dictionary<Guid, TopicInfo?>> ResolveIdsAsync(IEnumerable<Guid> ids) =>
+        ResolveAsync(ids, _byId, id => Registry.GetTopicById(id), EqualityComparer<Guid>.Default);
+
+    private async Task<Dictionary<TKey, TopicInfo?>> ResolveAsync<TKey>(
+        IEnumerable<TKey> keys, ConcurrentDictionary<TKey, (TopicInfo Info, long Expires)> cache, Func<TKey, Task<TopicInfo?>> lookup, IEqualityComparer<TKey> comparer)
+        where TKey : notnull
     {
-        var distinct = names.Distinct(StringComparer.Ordinal).ToList();
-        var found = await Task.WhenAll(distinct.Select(n => Registry.GetTopic(n))).ConfigureAwait(false);
-        var map = new Dictionary<string, TopicInfo?>(StringComparer.Ordinal);
-        for (var i = 0; i < distinct.Count; i++)
+        var now = _time.GetTimestamp();
+        var map = new Dictionary<TKey, TopicInfo?>(comparer);
+        List<TKey>? missing = null;
+        foreach (var key in keys)
         {
-            map[distinct[i]] = found[i];
+            if (map.ContainsKey(key))
+            {
+                continue;
+            }
+
+            if (cache.TryGetValue(key, out var hit) && hit.Expires > now)
+            {
+                map[key] = hit.Info;
+            }
+            else
+            {
+                map[key] = null;
+                (missing ??= []).Add(key);
+            }
         }
 
-        return map;
-    }
-
-    public async Task<Dictionary<Guid, TopicInfo?>> ResolveIdsAsync(IEnumerable<Guid> ids)
-    {
-        var distinct = ids.Distinct().ToList();
-        var found = await Task.WhenAll(distinct.Select(id => Registry.GetTopicById(id))).ConfigureAwait(false);
-        var map = new Dictionary<Guid, TopicInfo?>();
-        for (var i = 0; i < distinct.Count; i++)
+        if (missing is null)
         {
-            map[distinct[i]] = found[i];
+            return map;
+        }
+
+        var found = await Task.WhenAll(missing.Select(lookup)).ConfigureAwait(false);
+        var expires = now + (long)(CacheTtl.TotalSeconds * _time.TimestampFrequency);
+        for (var i = 0; i < missing.Count; i++)
+        {
+            map[missing[i]] = found[i];
+            if (found[i] is { } info)
+            {
+                cache[missing[i]] = (info, expires);
+            }
+            else
+            {
+                cache.TryRemove(missing[i], out _);
+            }
         }
 
         return map;

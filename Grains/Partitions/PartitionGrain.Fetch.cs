@@ -6,10 +6,15 @@ namespace Orleans.Kafka.Grains.Partitions;
 
 public sealed partial class PartitionGrain
 {
-    public Task<FetchResult> Fetch(FetchCommand command)
+    public async Task<FetchResult> Fetch(FetchCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var error = Resolve(command.TopicId, out var open);
+        var (error, open) = await ResolveAsync(command.TopicId);
+        return FetchResolved(command, error, open);
+    }
+
+    private FetchResult FetchResolved(FetchCommand command, KafkaErrorCode error, OpenPartition open)
+    {
         if (error == KafkaErrorCode.None)
         {
             error = CheckLeaderEpoch(open, command.CurrentLeaderEpoch);
@@ -17,7 +22,7 @@ public sealed partial class PartitionGrain
 
         if (error != KafkaErrorCode.None)
         {
-            return Task.FromResult(FetchResult.Failed(error));
+            return FetchResult.Failed(error);
         }
 
         var hw = HighWatermark(open);
@@ -25,14 +30,14 @@ public sealed partial class PartitionGrain
         var start = open.Log.LogStartOffset;
         if (command.FetchOffset < start || command.FetchOffset > hw)
         {
-            return Task.FromResult(new FetchResult(KafkaErrorCode.OffsetOutOfRange, hw, lso, start, ReadOnlyMemory<byte>.Empty,
-                $"Fetch offset {command.FetchOffset} is outside [{start}, {hw}]."));
+            return new FetchResult(KafkaErrorCode.OffsetOutOfRange, hw, lso, start, ReadOnlyMemory<byte>.Empty,
+                $"Fetch offset {command.FetchOffset} is outside [{start}, {hw}].");
         }
 
         var end = command.Isolation == FetchIsolation.ReadCommitted ? lso : hw;
         if (command.FetchOffset >= end)
         {
-            return Task.FromResult(new FetchResult(KafkaErrorCode.None, hw, lso, start, ReadOnlyMemory<byte>.Empty));
+            return new FetchResult(KafkaErrorCode.None, hw, lso, start, ReadOnlyMemory<byte>.Empty);
         }
 
         try
@@ -42,12 +47,12 @@ public sealed partial class PartitionGrain
 #pragma warning disable CA2000 // ownership of the buffer moves to the result
             var read = open.Log.Read(command.FetchOffset, Math.Max(command.MaxBytes, 0), end);
 #pragma warning restore CA2000
-            return Task.FromResult(new FetchResult(KafkaErrorCode.None, hw, lso, read.LogStartOffset, read.Records));
+            return new FetchResult(KafkaErrorCode.None, hw, lso, read.LogStartOffset, read.Records);
         }
         catch (LogException ex) when (ex.Kind == LogErrorKind.OffsetOutOfRange)
         {
             // Retention or DeleteRecords moved the start past the offset between the check and the read.
-            return Task.FromResult(new FetchResult(KafkaErrorCode.OffsetOutOfRange, hw, lso, open.Log.LogStartOffset, ReadOnlyMemory<byte>.Empty, ex.Message));
+            return new FetchResult(KafkaErrorCode.OffsetOutOfRange, hw, lso, open.Log.LogStartOffset, ReadOnlyMemory<byte>.Empty, ex.Message);
         }
     }
 

@@ -6,10 +6,10 @@ namespace Orleans.Kafka.Grains.Partitions;
 
 public sealed partial class PartitionGrain
 {
-    public Task<ListOffsetResult> ListOffset(ListOffsetCommand command)
+    public async Task<ListOffsetResult> ListOffset(ListOffsetCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var error = Resolve(command.TopicId, out var open);
+        var (error, open) = await ResolveAsync(command.TopicId);
         if (error == KafkaErrorCode.None)
         {
             error = CheckLeaderEpoch(open, command.CurrentLeaderEpoch);
@@ -17,7 +17,7 @@ public sealed partial class PartitionGrain
 
         if (error != KafkaErrorCode.None)
         {
-            return Task.FromResult(new ListOffsetResult(error, -1, -1, -1));
+            return new ListOffsetResult(error, -1, -1, -1);
         }
 
         var end = FetchableEnd(open, command.Isolation);
@@ -34,10 +34,10 @@ public sealed partial class PartitionGrain
         // A lookup never answers an offset the client may not read yet.
         if (found is not { } hit || (command.Timestamp >= 0 || command.Timestamp == OffsetSpec.MaxTimestamp) && hit.Offset >= end)
         {
-            return Task.FromResult(new ListOffsetResult(KafkaErrorCode.None, -1, -1, -1));
+            return new ListOffsetResult(KafkaErrorCode.None, -1, -1, -1);
         }
 
-        return Task.FromResult(new ListOffsetResult(KafkaErrorCode.None, hit.Timestamp, hit.Offset, open.Epochs.EpochAt(hit.Offset)));
+        return new ListOffsetResult(KafkaErrorCode.None, hit.Timestamp, hit.Offset, open.Epochs.EpochAt(hit.Offset));
     }
 
     /// <summary>The offset of the (first) record with the largest timestamp, and that timestamp; null for an empty log.</summary>
@@ -52,9 +52,9 @@ public sealed partial class PartitionGrain
         return max < 0 ? null : log.OffsetForTimestamp(max);
     }
 
-    public Task<EpochEndOffsetResult> OffsetForLeaderEpoch(Guid topicId, int currentLeaderEpoch, int leaderEpoch)
+    public async Task<EpochEndOffsetResult> OffsetForLeaderEpoch(Guid topicId, int currentLeaderEpoch, int leaderEpoch)
     {
-        var error = Resolve(topicId, out var open);
+        var (error, open) = await ResolveAsync(topicId);
         if (error == KafkaErrorCode.None)
         {
             error = CheckLeaderEpoch(open, currentLeaderEpoch);
@@ -62,33 +62,33 @@ public sealed partial class PartitionGrain
 
         if (error != KafkaErrorCode.None)
         {
-            return Task.FromResult(new EpochEndOffsetResult(error, -1, -1));
+            return new EpochEndOffsetResult(error, -1, -1);
         }
 
         var (epoch, endOffset) = open.Epochs.EndOffsetFor(leaderEpoch, open.Log.LogEndOffset);
-        return Task.FromResult(new EpochEndOffsetResult(KafkaErrorCode.None, epoch, endOffset));
+        return new EpochEndOffsetResult(KafkaErrorCode.None, epoch, endOffset);
     }
 
-    public Task<DeleteRecordsResult> DeleteRecords(Guid topicId, long offset)
+    public async Task<DeleteRecordsResult> DeleteRecords(Guid topicId, long offset)
     {
-        var error = Resolve(topicId, out var open);
+        var (error, open) = await ResolveAsync(topicId);
         if (error != KafkaErrorCode.None)
         {
-            return Task.FromResult(new DeleteRecordsResult(error, -1));
+            return new DeleteRecordsResult(error, -1);
         }
 
         if (!open.Settings.AllowsDeleteRecords)
         {
-            return Task.FromResult(new DeleteRecordsResult(KafkaErrorCode.PolicyViolation, -1,
-                "Records of a topic whose cleanup.policy does not include delete cannot be deleted."));
+            return new DeleteRecordsResult(KafkaErrorCode.PolicyViolation, -1,
+                "Records of a topic whose cleanup.policy does not include delete cannot be deleted.");
         }
 
         var hw = HighWatermark(open);
         var target = offset == -1 ? hw : offset;
         if (target < 0 || target > hw)
         {
-            return Task.FromResult(new DeleteRecordsResult(KafkaErrorCode.OffsetOutOfRange, -1,
-                $"Cannot delete records before {offset}: the high watermark is {hw}."));
+            return new DeleteRecordsResult(KafkaErrorCode.OffsetOutOfRange, -1,
+                $"Cannot delete records before {offset}: the high watermark is {hw}.");
         }
 
         var before = open.Log.LogStartOffset;
@@ -99,6 +99,6 @@ public sealed partial class PartitionGrain
             PartitionGrainLog.RecordsDeleted(logger, _topic, _partition, low);
         }
 
-        return Task.FromResult(new DeleteRecordsResult(KafkaErrorCode.None, low));
+        return new DeleteRecordsResult(KafkaErrorCode.None, low);
     }
 }

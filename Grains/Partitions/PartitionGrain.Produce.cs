@@ -8,24 +8,38 @@ namespace Orleans.Kafka.Grains.Partitions;
 
 public sealed partial class PartitionGrain
 {
-    public Task<ProduceResult> Produce(ProduceCommand command)
+    public async Task<ProduceResult> Produce(ProduceCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var error = Resolve(command.TopicId, out var open);
+        var (error, open) = await ResolveAsync(command.TopicId);
         if (error != KafkaErrorCode.None)
         {
-            return Task.FromResult(ProduceResult.Failed(error, null));
+            return ProduceResult.Failed(error, null);
         }
 
         var result = Append(open, command.Records);
-        if (result.Error == KafkaErrorCode.None)
+        if (result.Error != KafkaErrorCode.None)
         {
-            Signal();
+            return result;
         }
 
-        // acks=-1 would await the in-sync replicas reaching the batch's end here; with a single replica the
-        // high watermark already covers it when Append returns.
-        return Task.FromResult(result);
+        Signal();
+        if (command.Acks == -1)
+        {
+            await AwaitInSyncReplicas(open, result);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// acks=-1: the answer waits until every in-sync replica holds the batch, i.e. the high watermark passes it. With one
+    /// replica the high watermark is the log end, which the append already moved; replication will make this wait.
+    /// </summary>
+    private static Task AwaitInSyncReplicas(OpenPartition open, ProduceResult result)
+    {
+        System.Diagnostics.Debug.Assert(HighWatermark(open) > result.BaseOffset, "a leader-only append moves the high watermark");
+        return Task.CompletedTask;
     }
 
     private ProduceResult Append(OpenPartition open, ReadOnlyMemory<byte> records)

@@ -119,16 +119,31 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
             return KafkaErrorCode.UnknownTopicOrPartition;
         }
 
-        if (topicId != Guid.Empty && topicId != _open.TopicId)
+        return topicId != Guid.Empty && topicId != _open.TopicId ? KafkaErrorCode.NotLeaderOrFollower : KafkaErrorCode.None;
+    }
+
+    /// <summary>
+    /// <see cref="Resolve"/> for calls that may await: on a topic-id mismatch, asks the registry which side is stale. A
+    /// stale caller (the topic it names was deleted) gets UNKNOWN_TOPIC_OR_PARTITION; a stale activation (the topic was
+    /// recreated while it was active) steps aside so a fresh activation opens the new topic's data, and the caller gets
+    /// the retriable NOT_LEADER_OR_FOLLOWER.
+    /// </summary>
+    private async Task<(KafkaErrorCode Error, OpenPartition Open)> ResolveAsync(Guid topicId)
+    {
+        var error = Resolve(topicId, out var open);
+        if (error != KafkaErrorCode.NotLeaderOrFollower)
         {
-            // The caller resolved a different incarnation of this topic: either it is stale (it will refresh and see the
-            // topic unknown) or this activation is (the topic was recreated while it was active): then step aside so a
-            // fresh activation opens the new topic's data, and let the client retry.
-            DeactivateOnIdle();
-            return KafkaErrorCode.NotLeaderOrFollower;
+            return (error, open);
         }
 
-        return KafkaErrorCode.None;
+        var current = await Registry.GetTopic(_topic);
+        if (current?.TopicId == topicId)
+        {
+            DeactivateOnIdle();
+            return (KafkaErrorCode.NotLeaderOrFollower, open);
+        }
+
+        return (KafkaErrorCode.UnknownTopicOrPartition, open);
     }
 
     /// <summary>Kafka's check of a request's current_leader_epoch (-1 skips it).</summary>
