@@ -16,10 +16,10 @@ public static class QuickRunner
     {
         var totalMiB = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 256;
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
-        Console.WriteLine($"Storage quick benchmark: {totalMiB} MiB per operation, median of {rounds} rounds, no fsync on either side.");
+        Console.WriteLine($"Storage quick benchmark: {totalMiB} MiB per operation, median of {rounds} rounds; appends never fsync (either side), reads run on clean cached pages (both files fsynced, untimed, before reading).");
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; load {LoadAverage()}");
         Console.WriteLine();
-        Console.WriteLine($"{"batch",-8} {"operation",-8} {"raw MiB/s",10} {"log MiB/s",10} {"log/raw",8} {"target",7}");
+        Console.WriteLine($"{"batch",-8} {"operation",-9} {"raw MiB/s",10} {"log MiB/s",10} {"log/raw",8} {"per-round",10} {"target",7}");
         var allMet = true;
         foreach (var batchBytes in new[] { 16 * 1024, 1024 * 1024 })
         {
@@ -30,14 +30,16 @@ public static class QuickRunner
                 var rawMedian = Median(raw);
                 var logMedian = Median(log);
                 var ratio = logMedian / rawMedian;
+                // Each round measures both sides back to back: the median of those ratios shrugs off load drift between rounds.
+                var perRound = Median([.. raw.Zip(log, (r, l) => l / r)]);
                 var met = ratio >= 0.8;
                 allMet &= met;
-                Console.WriteLine($"{Label(batchBytes),-8} {operation,-8} {rawMedian,10:F0} {logMedian,10:F0} {ratio,8:P0} {(met ? "met" : "MISSED"),7}");
+                Console.WriteLine($"{Label(batchBytes),-8} {operation,-9} {rawMedian,10:F0} {logMedian,10:F0} {ratio,8:P0} {perRound,10:P0} {(met ? "met" : "MISSED"),7}");
             }
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Target (log >= 80% of raw) {(allMet ? "met" : "missed")} for every row: {allMet}. Load after: {LoadAverage()}");
+        Console.WriteLine($"log/raw = ratio of the medians; per-round = median of each round's ratio. Target (log >= 80% of raw): {(allMet ? "met in every row" : "missed in a row")}. Load after: {LoadAverage()}");
         return 0;
     }
 
@@ -67,13 +69,21 @@ public static class QuickRunner
                 {
                     rawAppend = Time(workload.TotalBytes, () => StorageOperations.RawAppend(rawPath, workload));
                     logAppend = Time(workload.TotalBytes, () => StorageOperations.LogAppend(log, workload));
-                    rawRead = Time(workload.TotalBytes, () => StorageOperations.RawRead(rawPath, buffer));
-                    logRead = Time(workload.TotalBytes, () => StorageOperations.LogRead(log));
                 }
                 else
                 {
                     logAppend = Time(workload.TotalBytes, () => StorageOperations.LogAppend(log, workload));
                     rawAppend = Time(workload.TotalBytes, () => StorageOperations.RawAppend(rawPath, workload));
+                }
+
+                StorageOperations.SettleForRead(rawPath, log);
+                if (rawFirst)
+                {
+                    rawRead = Time(workload.TotalBytes, () => StorageOperations.RawRead(rawPath, buffer));
+                    logRead = Time(workload.TotalBytes, () => StorageOperations.LogRead(log));
+                }
+                else
+                {
                     logRead = Time(workload.TotalBytes, () => StorageOperations.LogRead(log));
                     rawRead = Time(workload.TotalBytes, () => StorageOperations.RawRead(rawPath, buffer));
                 }

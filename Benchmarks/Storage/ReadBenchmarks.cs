@@ -25,6 +25,7 @@ public class ReadBenchmarks
         StorageOperations.RawAppend(_rawPath, _workload);
         _log = PartitionLog.Open(Path.Combine(_directory, "log"), Workload.LogConfig);
         StorageOperations.LogAppend(_log, _workload);
+        StorageOperations.SettleForRead(_rawPath, _log);
     }
 
     [GlobalCleanup]
