@@ -12,4 +12,7 @@ internal static partial class CleanerLog
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Cleaning {Directory} stopped: the segments changed underneath ({Reason}); the next pass retries")]
     public static partial void Aborted(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Error, Message = "Cleaning {Directory} failed; the log is unchanged and the next pass retries")]
+    public static partial void PassFailed(ILogger logger, Exception exception, string directory);
 }

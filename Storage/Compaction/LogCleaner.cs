@@ -84,6 +84,40 @@ public sealed class LogCleaner
         }
     }
 
+    /// <summary>
+    /// Runs passes until <paramref name="cancellation"/> fires, waiting <paramref name="backoff"/>
+    /// after each (Kafka's <c>log.cleaner.backoff.ms</c>, 15 s by default). A pass that fails on
+    /// unreadable data is logged and retried after the back-off, as Kafka's cleaner moves on; the
+    /// log itself is untouched by a failed pass.
+    /// </summary>
+    public async Task RunAsync(TimeSpan backoff, CancellationToken cancellation)
+    {
+        while (!cancellation.IsCancellationRequested)
+        {
+            try
+            {
+                await CleanAsync(force: false, cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException)
+            {
+                CleanerLog.PassFailed(_logger, ex, _log.Directory);
+            }
+
+            try
+            {
+                await Task.Delay(backoff, _time, cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
     private async Task<CleanerResult> RunPassAsync(bool force, CancellationToken cancellation)
     {
         var deletedByRetention = 0;

@@ -261,6 +261,36 @@ public class LogCleanerTests
     }
 
     [Fact]
+    public async Task The_background_loop_cleans_new_dirty_segments_until_cancelled()
+    {
+        using var dir = new TempDirectory();
+        using var log = PartitionLog.Open(dir.Path, SmallSegments);
+        var cleaner = new LogCleaner(log, CleanerConfig.Default);
+        using var stop = new CancellationTokenSource();
+        var loop = cleaner.RunAsync(TimeSpan.FromMilliseconds(10), stop.Token);
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                log.Append(Batch([new("k" + (i % 5), new string('v', 100))], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), 0);
+            }
+
+            log.Roll();
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (cleaner.FirstDirtyOffset != ActiveBase(log))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the background loop did not clean the new segments");
+                await Task.Delay(10);
+            }
+        }
+
+        await stop.CancelAsync();
+        await loop.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(5, ReadRecords(log).Select(r => r.Key).Distinct().Count());
+        Assert.Equal(5, ReadRecords(log).Count);
+    }
+
+    [Fact]
     public void Cleanup_policy_parses_kafkas_list_form()
     {
         Assert.Equal(CleanupPolicy.Compact | CleanupPolicy.Delete, CleanupPolicies.Parse("delete,compact"));
