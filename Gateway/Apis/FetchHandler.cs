@@ -55,7 +55,7 @@ internal sealed class FetchHandler(PartitionCalls calls, TimeProvider? time = nu
             }
         }
 
-        return Build(targets, results, request.MaxBytes, version);
+        return Build(targets, results, request.MaxBytes, isolation, version);
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
@@ -180,7 +180,7 @@ internal sealed class FetchHandler(PartitionCalls calls, TimeProvider? time = nu
         }
     }
 
-    private static FetchResponse Build(List<Target> targets, FetchResult[] results, int maxBytes, short version)
+    private static FetchResponse Build(List<Target> targets, FetchResult[] results, int maxBytes, FetchIsolation isolation, short version)
     {
         var response = new FetchResponse { ErrorCode = 0, SessionId = 0 };
         var budget = version >= 3 ? Math.Max(maxBytes, 0) : int.MaxValue;
@@ -210,7 +210,8 @@ internal sealed class FetchHandler(PartitionCalls calls, TimeProvider? time = nu
                 HighWatermark = result.HighWatermark,
                 LastStableOffset = result.LastStableOffset,
                 LogStartOffset = version >= 5 ? result.LogStartOffset : -1, // the field exists from v5
-                AbortedTransactions = null,
+                // Kafka sends null under read_uncommitted and the (so far always empty) list under read_committed.
+                AbortedTransactions = isolation == FetchIsolation.ReadCommitted ? [] : null,
                 PreferredReadReplica = -1,
                 Records = records,
             });

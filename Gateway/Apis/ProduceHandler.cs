@@ -60,7 +60,7 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
         finally
         {
             // This request's batches are appended (or refused): the next produce request on this connection may go.
-            turn.TrySetResult();
+            ordering.Exit(context.ConnectionId, turn);
         }
 
         foreach (var (target, result) in slots)
