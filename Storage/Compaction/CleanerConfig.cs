@@ -12,6 +12,12 @@ public sealed record CleanerConfig
     /// <summary><c>delete.retention.ms</c>: how long tombstones and transaction markers outlive the clean that first saw them.</summary>
     public long DeleteRetentionMs { get; init; } = 86400000;
 
+    /// <summary><c>min.compaction.lag.ms</c>: a segment holding a record younger than this stays uncleaned (and so does all after it).</summary>
+    public long MinCompactionLagMs { get; init; }
+
+    /// <summary><c>max.compaction.lag.ms</c>: a dirty record older than this makes the log cleanable whatever its dirty ratio.</summary>
+    public long MaxCompactionLagMs { get; init; } = long.MaxValue;
+
     /// <summary>
     /// Keys the offset map holds in one pass (Kafka sizes it by <c>log.cleaner.dedupe.buffer.size</c>,
     /// 24 bytes an entry); a larger dirty section is cleaned over several passes.
@@ -34,6 +40,11 @@ public sealed record CleanerConfig
         if (DeleteRetentionMs < 0)
         {
             throw new ArgumentException($"delete.retention.ms={DeleteRetentionMs} is out of range.", nameof(DeleteRetentionMs));
+        }
+
+        if (MinCompactionLagMs < 0 || MaxCompactionLagMs < 1 || MaxCompactionLagMs < MinCompactionLagMs)
+        {
+            throw new ArgumentException($"min.compaction.lag.ms={MinCompactionLagMs} / max.compaction.lag.ms={MaxCompactionLagMs} are out of range.", nameof(MinCompactionLagMs));
         }
 
         if (MaxOffsetMapEntries < 1 || IoBufferBytes < 4096)

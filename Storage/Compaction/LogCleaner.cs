@@ -135,13 +135,17 @@ public sealed class LogCleaner
 
         RemoveLeftovers();
         var transactions = TransactionScan.Run(closed.List.Select(s => (s.LogPath, s.Size)), Config.IoBufferBytes, cancellation);
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var cleanable = 0;
-        while (cleanable < closed.Count && NextBase(closed, cleanable) <= transactions.FirstUnstableOffset)
+        // Never past an open transaction, nor into records younger than min.compaction.lag.ms.
+        while (cleanable < closed.Count && NextBase(closed, cleanable) <= transactions.FirstUnstableOffset
+            && (Config.MinCompactionLagMs == 0 || closed[cleanable].MaxTimestamp <= nowMs - Config.MinCompactionLagMs))
         {
             cleanable++;
         }
 
         var (ratio, dirtyBytes) = Measure(closed, cleanable, firstDirty);
+        force |= dirtyBytes > 0 && OverdueForCompaction(closed, cleanable, firstDirty, nowMs);
         if (cleanable == 0 || (!force && (dirtyBytes == 0 || ratio < Config.MinCleanableDirtyRatio)))
         {
             CleanerLog.Skipped(_logger, _log.Directory, ratio, Config.MinCleanableDirtyRatio);
@@ -151,7 +155,7 @@ public sealed class LogCleaner
         var map = new OffsetMap();
         var upperCount = BuildOffsetMap(closed, cleanable, firstDirty, transactions, map, cancellation);
         var upper = NextBase(closed, upperCount - 1);
-        var pass = new PassState(transactions, map, _time.GetUtcNow().ToUnixTimeMilliseconds(), Config.DeleteRetentionMs);
+        var pass = new PassState(transactions, map, nowMs, Config.DeleteRetentionMs);
         var rewritten = 0;
         foreach (var group in Group(closed, upperCount))
         {
@@ -184,6 +188,31 @@ public sealed class LogCleaner
 
         var checkpoint = CleanerCheckpoint.Read(_log.Directory) ?? closed[0].BaseOffset;
         return checkpoint < closed[0].BaseOffset || checkpoint > NextBase(closed, closed.Count - 1) ? closed[0].BaseOffset : checkpoint;
+    }
+
+    /// <summary>
+    /// max.compaction.lag.ms: the first dirty segment's first batch is older than the lag (Kafka
+    /// reads the same timestamp), so the log is cleaned whatever its dirty ratio.
+    /// </summary>
+    private bool OverdueForCompaction(ClosedSegments closed, int cleanable, long firstDirty, long nowMs)
+    {
+        if (Config.MaxCompactionLagMs == long.MaxValue)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < cleanable; i++)
+        {
+            if (NextBase(closed, i) <= firstDirty)
+            {
+                continue;
+            }
+
+            using var reader = new SegmentBatchReader(closed[i].LogPath, closed[i].Size, Config.IoBufferBytes);
+            return reader.TryRead(out var header, out _) && header.MaxTimestamp >= 0 && header.MaxTimestamp < nowMs - Config.MaxCompactionLagMs;
+        }
+
+        return false;
     }
 
     /// <summary>A segment holding any offset at or past the checkpoint counts as dirty, as in Kafka.</summary>

@@ -164,6 +164,34 @@ public class LogCleanerTests
     }
 
     [Fact]
+    public async Task Min_compaction_lag_keeps_young_segments_uncleaned_and_max_lag_forces_a_clean()
+    {
+        using var dir = new TempDirectory();
+        var time = new ManualTime();
+        using var log = PartitionLog.Open(dir.Path, SmallSegments, time);
+        var cleaner = new LogCleaner(log, new CleanerConfig { MinCompactionLagMs = 10_000, MaxCompactionLagMs = 60_000, MinCleanableDirtyRatio = 0.99 }, time);
+        log.Append(Batch([new("k", "old1"), new("k", "old2")], time.NowMs), 0);
+        log.Roll();
+        time.Advance(20_000);
+        log.Append(Batch([new("k", "young1"), new("k", "young2")], time.NowMs), 0);
+        log.Roll();
+        log.Append(Batch([new("k", "active")], time.NowMs), 0);
+
+        var first = await cleaner.CleanAsync();
+        var young = log.Segments[1].BaseOffset;
+        Assert.Equal(young, first.CleanedUpTo);
+        Assert.Equal(["old2", "young1", "young2", "active"], ReadRecords(log).Select(r => r.Value));
+
+        // The young segment is now past min lag; the ratio (0.5 < 0.99) would skip it, but its
+        // first record is past max.compaction.lag.ms, so it is cleaned anyway.
+        time.Advance(60_001);
+        var second = await cleaner.CleanAsync();
+        Assert.True(second.Cleaned);
+        Assert.True(second.DirtyRatio < 0.99);
+        Assert.Equal(["young2", "active"], ReadRecords(log).Select(r => r.Value));
+    }
+
+    [Fact]
     public async Task Aborted_transactions_are_removed_and_cleaning_stops_before_an_open_one()
     {
         using var dir = new TempDirectory();
