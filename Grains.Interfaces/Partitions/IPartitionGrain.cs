@@ -56,4 +56,8 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <summary>Re-reads the topic's configs now (they are also re-read periodically).</summary>
     [Alias("ReloadConfig")]
     Task ReloadConfig();
+
+    /// <summary>Runs the periodic work now: re-read configs, apply retention, flush when flush.ms is due, expire producers.</summary>
+    [Alias("RunMaintenance")]
+    Task RunMaintenance();
 }

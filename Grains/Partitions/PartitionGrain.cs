@@ -205,6 +205,8 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         ApplyTopic(topic);
     }
 
+    public Task RunMaintenance() => Maintain(CancellationToken.None);
+
     /// <summary>Periodic: retention, time-based flush, and picking up topic changes.</summary>
     private async Task Maintain(CancellationToken cancellationToken)
     {

@@ -258,4 +258,43 @@ public sealed class PartitionGrainTests(PartitionClusterFixture fixture) : IClas
         Assert.False(Directory.Exists(directory));
         Assert.False(Directory.Exists(Path.Combine(fixture.LogDirs, $"{topic.Name}-1")));
     }
+
+    [Fact]
+    public async Task Maintenance_applies_retention_ms_to_old_records()
+    {
+        var topic = await Grains.CreateTopic("retention", configs: new Dictionary<string, string?> { ["retention.ms"] = "60000" });
+        var partition = Grains.Partition(topic);
+        await partition.ProduceOk(topic, PartitionTestSupport.Batch(CompressionType.None, 1000, "ancient"));
+
+        await partition.RunMaintenance();
+        var offsets = await partition.GetOffsets();
+        var next = await partition.ProduceOk(topic, PartitionTestSupport.Batch("fresh"));
+
+        Assert.Equal(1, offsets.LogStartOffset);
+        Assert.Equal(1, next.BaseOffset);
+        Assert.Equal(KafkaErrorCode.OffsetOutOfRange, (await partition.Fetch(topic, 0)).Error);
+    }
+
+    [Fact]
+    public async Task DeleteRecords_on_a_compact_only_topic_is_a_policy_violation()
+    {
+        var topic = await Grains.CreateTopic("compact", configs: new Dictionary<string, string?> { ["cleanup.policy"] = "compact" });
+        var partition = Grains.Partition(topic);
+        await partition.ProduceOk(topic, PartitionTestSupport.Batch("a"));
+
+        var result = await partition.DeleteRecords(topic.TopicId, 1);
+
+        Assert.Equal(KafkaErrorCode.PolicyViolation, result.Error);
+    }
+
+    [Fact]
+    public async Task A_batch_larger_than_a_segment_is_RECORD_LIST_TOO_LARGE()
+    {
+        var topic = await Grains.CreateTopic("segment", configs: new Dictionary<string, string?> { ["segment.bytes"] = "1024", ["max.message.bytes"] = "100000" });
+        var partition = Grains.Partition(topic);
+
+        var result = await partition.Produce(topic, PartitionTestSupport.Batch(new string('x', 4000)));
+
+        Assert.Equal(KafkaErrorCode.RecordListTooLarge, result.Error);
+    }
 }
