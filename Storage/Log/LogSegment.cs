@@ -58,6 +58,13 @@ internal sealed class LogSegment : IDisposable
     /// <summary>The first batch's max timestamp (or the creation time): <c>segment.ms</c> counts from it.</summary>
     public long RollingBaseTimestamp { get; private set; }
 
+    /// <summary>
+    /// True when <see cref="RollingBaseTimestamp"/> came from a record timestamp. Then, as in Kafka, segment.ms
+    /// is measured in record time (incoming batch's max timestamp minus it), so a producer replaying old
+    /// timestamps does not roll a segment per append; otherwise in broker time since creation.
+    /// </summary>
+    public bool RollingBaseIsRecordTime { get; private set; }
+
     internal SafeFileHandle Handle => _log;
 
     public static string FilePath(string directory, long baseOffset, string suffix) =>
@@ -102,6 +109,7 @@ internal sealed class LogSegment : IDisposable
             if (ts >= 0)
             {
                 segment.RollingBaseTimestamp = ts;
+                segment.RollingBaseIsRecordTime = true;
             }
         }
 
@@ -151,6 +159,7 @@ internal sealed class LogSegment : IDisposable
                 if (header.MaxTimestamp >= 0)
                 {
                     RollingBaseTimestamp = header.MaxTimestamp;
+                    RollingBaseIsRecordTime = true;
                 }
 
                 first = false;
@@ -200,6 +209,7 @@ internal sealed class LogSegment : IDisposable
                 if (header.MaxTimestamp >= 0)
                 {
                     RollingBaseTimestamp = header.MaxTimestamp;
+                    RollingBaseIsRecordTime = true;
                 }
 
                 first = false;
@@ -220,6 +230,7 @@ internal sealed class LogSegment : IDisposable
         if (RollingBaseTimestamp <= 0 && MaxTimestamp >= 0)
         {
             RollingBaseTimestamp = MaxTimestamp;
+            RollingBaseIsRecordTime = true;
         }
 
         _bytesSinceIndexEntry = lastPosition < 0 ? 0 : lastPosition + lastSize - start;
@@ -313,6 +324,7 @@ internal sealed class LogSegment : IDisposable
         if (end.Size == 0 && batches.Length > 0 && batches[0].MaxTimestamp >= 0)
         {
             RollingBaseTimestamp = batches[0].MaxTimestamp;
+            RollingBaseIsRecordTime = true;
         }
 
         var next = end.NextOffset;

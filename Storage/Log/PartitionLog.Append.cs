@@ -82,7 +82,7 @@ public sealed partial class PartitionLog
 
             var first = placements[0];
             var last = placements[^1];
-            MaybeRoll(first.BaseOffset, last.NextOffset - 1, data.Length, nowMs);
+            MaybeRoll(first.BaseOffset, last.NextOffset - 1, data.Length, MaxTimestampOf(placements), nowMs);
             _state.Active.Append(data, placements);
 
             _unflushedMessages += recordCount;
@@ -202,7 +202,7 @@ public sealed partial class PartitionLog
     /// segment is older than <c>segment.ms</c>, an index is full, or offsets would not fit the
     /// index's 32-bit relative form.
     /// </summary>
-    private void MaybeRoll(long firstOffset, long lastOffset, int size, long nowMs)
+    private void MaybeRoll(long firstOffset, long lastOffset, int size, long incomingMaxTimestamp, long nowMs)
     {
         var active = _state.Active;
         if (active.Size == 0)
@@ -229,12 +229,29 @@ public sealed partial class PartitionLog
         }
 
         if (active.Size + size > _config.SegmentBytes
-            || nowMs - active.RollingBaseTimestamp > _config.SegmentMs
+            || TimeWaitedForRoll(active, incomingMaxTimestamp, nowMs) > _config.SegmentMs
             || active.IndexesFull
             || lastOffset - active.BaseOffset > int.MaxValue)
         {
             Roll(Math.Max(firstOffset, active.End.NextOffset), nowMs);
         }
+    }
+
+    /// <summary>Kafka's timeWaitedForRoll: record time when the segment's base came from a record, else broker time.</summary>
+    private static long TimeWaitedForRoll(LogSegment active, long incomingMaxTimestamp, long nowMs) =>
+        active.RollingBaseIsRecordTime && incomingMaxTimestamp >= 0
+            ? incomingMaxTimestamp - active.RollingBaseTimestamp
+            : nowMs - active.RollingBaseTimestamp;
+
+    private static long MaxTimestampOf(BatchPlacement[] placements)
+    {
+        var max = -1L;
+        foreach (var p in placements)
+        {
+            max = Math.Max(max, p.MaxTimestamp);
+        }
+
+        return max;
     }
 
     private void Roll(long baseOffset, long nowMs)

@@ -383,6 +383,25 @@ public class PartitionLogAppendReadTests
     }
 
     [Fact]
+    public void Segment_ms_is_measured_in_record_time_so_old_timestamps_do_not_roll_every_append()
+    {
+        using var dir = new TempDirectory();
+        var time = new ManualTime();
+        using var log = PartitionLog.Open(dir.Path, new LogConfig { SegmentMs = 60_000, RetentionMs = -1 }, time);
+        // Records a day older than the broker's clock, as a mirror or a replay sends them.
+        var old = time.NowMs - 86_400_000;
+        for (var i = 0; i < 5; i++)
+        {
+            log.Append(Batch(1, 10, timestamp: old + i), 0);
+        }
+
+        Assert.Single(log.Segments);
+        // Kafka rolls when the incoming batch is segment.ms newer than the segment's first batch.
+        log.Append(Batch(1, 10, timestamp: old + 60_001), 0);
+        Assert.Equal(2, log.Segments.Count);
+    }
+
+    [Fact]
     public void Compressed_batches_are_record_checked_only_when_configured()
     {
         var gapped = new RecordBatchBuilder(CompressionType.Zstd);

@@ -1,3 +1,4 @@
+using Orleans.Kafka.Storage.Records;
 using Orleans.Kafka.Storage.Producers;
 
 namespace Orleans.Kafka.Storage.Tests.Producers;
