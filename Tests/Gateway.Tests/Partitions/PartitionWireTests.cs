@@ -297,4 +297,18 @@ public sealed class PartitionWireTests(PartitionGatewayFixture fixture)
         Assert.Equal(0, epoch.Topics[0].Partitions[0].LeaderEpoch);
         Assert.Equal(2, delete.Topics[0].Partitions[0].LowWatermark);
     }
+
+    [Fact]
+    public async Task One_produce_request_appends_to_every_partition_it_names()
+    {
+        var topic = await fixture.CreateTopicAsync("multi", partitions: 3);
+        await using var client = await KafkaWireClient.ConnectAsync(fixture.Port);
+
+        var first = await Roundtrip<ProduceResponse>(client, Produce(topic.Name, -1, Batch("a"), Batch("b", "c"), Batch("d")), 9, 1);
+        var second = await Roundtrip<ProduceResponse>(client, Produce(topic.Name, -1, Batch("e"), Batch("f"), Batch("g")), 9, 2);
+
+        Assert.Equal([0, 1, 2], first.Responses[0].PartitionResponses.Select(p => p.Index));
+        Assert.All(first.Responses[0].PartitionResponses, p => Assert.Equal((0, 0L), (p.ErrorCode, p.BaseOffset)));
+        Assert.Equal([1L, 2L, 1L], second.Responses[0].PartitionResponses.Select(p => p.BaseOffset));
+    }
 }

@@ -297,4 +297,19 @@ public sealed class PartitionGrainTests(PartitionClusterFixture fixture) : IClas
 
         Assert.Equal(KafkaErrorCode.RecordListTooLarge, result.Error);
     }
+
+    [Fact]
+    public async Task Under_LogAppendTime_the_broker_stamps_batches_and_answers_the_time()
+    {
+        var topic = await Grains.CreateTopic("appendtime", configs: new Dictionary<string, string?> { ["message.timestamp.type"] = "LogAppendTime" });
+        var partition = Grains.Partition(topic);
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var result = await partition.ProduceOk(topic, PartitionTestSupport.Batch(CompressionType.None, 1000, "a"));
+        var stored = Assert.Single(PartitionTestSupport.Headers((await partition.Fetch(topic, 0)).Records));
+
+        Assert.True(result.LogAppendTimeMs >= before, $"log_append_time {result.LogAppendTimeMs} is before {before}");
+        Assert.Equal(result.LogAppendTimeMs, stored.MaxTimestamp);
+        Assert.Equal(Storage.Records.TimestampType.LogAppendTime, stored.TimestampType);
+    }
 }
