@@ -276,20 +276,31 @@ public sealed class LogCleaner
         return cleanable;
     }
 
-    /// <summary>Consecutive segments whose sizes together fit segment.bytes and whose offsets fit a 32-bit index.</summary>
+    /// <summary>
+    /// Consecutive segments whose sizes together fit segment.bytes, whose index entries together
+    /// fit segment.index.bytes (Kafka's groupSegmentsBySize bounds both: the log's recovery stops
+    /// at a full index) and whose offsets fit a 32-bit relative index.
+    /// </summary>
     private IEnumerable<List<LogSegmentInfo>> Group(ClosedSegments closed, int count)
     {
+        var config = _log.Config;
+        // Time index entries are the larger (12 bytes); keep one spare for the entry written at seal.
+        var maxEntries = (config.SegmentIndexBytes / 12) - 1;
+        long Entries(LogSegmentInfo s) => (s.Size / Math.Max(config.IndexIntervalBytes, RecordBatch.MinSize)) + 1;
         var i = 0;
         while (i < count)
         {
             var group = new List<LogSegmentInfo> { closed[i] };
             var size = closed[i].Size;
+            var entries = Entries(closed[i]);
             var j = i + 1;
-            while (j < count && size + closed[j].Size <= _log.Config.SegmentBytes
+            while (j < count && size + closed[j].Size <= config.SegmentBytes
+                && entries + Entries(closed[j]) <= maxEntries
                 && NextBase(closed, j) - closed[i].BaseOffset <= int.MaxValue)
             {
                 group.Add(closed[j]);
                 size += closed[j].Size;
+                entries += Entries(closed[j]);
                 j++;
             }
 

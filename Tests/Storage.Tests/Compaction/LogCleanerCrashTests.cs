@@ -120,6 +120,42 @@ public class LogCleanerCrashTests
     }
 
     [Fact]
+    public async Task Cleaned_groups_respect_segment_index_bytes()
+    {
+        using var dir = new TempDirectory();
+        var time = new ManualTime();
+        // Tiny indexes: each segment's entries fit, but a group of all of them would not.
+        var config = SmallSegments with { SegmentBytes = 1 << 20, IndexIntervalBytes = 0, SegmentIndexBytes = 12 * 16 };
+        var written = new List<StoredRecord>();
+        long activeBase;
+        using (var log = PartitionLog.Open(dir.Path, config, time))
+        {
+            // Unique keys: nothing is dropped, so merged segments would need every index entry.
+            for (var b = 0; b < 100; b++)
+            {
+                var writes = Enumerable.Range(0, 2).Select(i => new KeyedWrite($"u{b}-{i}", "v")).ToList();
+                var appended = log.Append(Batch(writes, time.NowMs), 0);
+                written.AddRange(writes.Select((w, i) => new StoredRecord(appended.FirstOffset + i, w.Key, w.Value, time.NowMs, false, -1)));
+            }
+
+            activeBase = ActiveBase(log);
+            var segments = log.Segments.Select(s => s.BaseOffset).ToList();
+            Assert.True(segments.Count > 3);
+            await new LogCleaner(log, CleanerConfig.Default, time).CleanAsync();
+            // Merging any two would overflow segment.index.bytes: every segment stays its own group.
+            Assert.Equal(segments, log.Segments.Select(s => s.BaseOffset));
+            AssertRecords(written, ReadRecords(log));
+        }
+
+        // A crash-style open rescans every segment and rebuilds its indexes.
+        File.Delete(Path.Combine(dir.Path, ".kafka_cleanshutdown"));
+        File.Delete(Path.Combine(dir.Path, "recovery-point-offset-checkpoint"));
+        using var reopened = PartitionLog.Open(dir.Path, config, time);
+        AssertRecords(written, ReadRecords(reopened));
+        Assert.Equal(activeBase, ActiveBase(reopened));
+    }
+
+    [Fact]
     public async Task Appends_and_reads_during_cleaning_see_consistent_data()
     {
         using var dir = new TempDirectory();
