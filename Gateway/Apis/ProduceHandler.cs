@@ -87,7 +87,7 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
         // acks=-1 takes the same path as acks=1: the partition answers once every in-sync replica (today: itself) has the batch.
         var grain = calls.Grains.GetPartitionGrain(name, data.Index);
         var result = await calls.GuardAsync(
-            grain.Produce(new ProduceCommand(topic!.TopicId, data.Records!.Value, request.Acks, request.TimeoutMs)),
+            grain.Produce(new ProduceCommand(topic!.TopicId, data.Records!.Value, request.Acks, request.TimeoutMs, topic.ConfigOverrides)),
             name, data.Index, code => ProduceResult.Failed(code, null)).ConfigureAwait(false);
         if (result.Error != KafkaErrorCode.None)
         {

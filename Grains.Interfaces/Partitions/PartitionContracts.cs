@@ -15,14 +15,17 @@ public static class OffsetSpec
 
 /// <summary>
 /// One partition's records from a produce request. <see cref="Records"/> is not copied on an in-silo call
-/// (<see cref="ImmutableAttribute"/>); the grain copies what it stores before it returns.
+/// (<see cref="ImmutableAttribute"/>); the grain copies what it stores before it returns. <see cref="ConfigOverrides"/>,
+/// when given, are the topic configs the caller resolved: a partition holding different ones re-reads its topic before
+/// appending, so a config change applies to the next produce rather than at the next periodic check.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("okafka.ProduceCommand")]
 public sealed record ProduceCommand(
     [property: Id(0)] Guid TopicId,
     [property: Id(1)] ReadOnlyMemory<byte> Records,
     [property: Id(2)] short Acks,
-    [property: Id(3)] int TimeoutMs);
+    [property: Id(3)] int TimeoutMs,
+    [property: Id(4)] IReadOnlyDictionary<string, string>? ConfigOverrides = null);
 
 /// <summary>A produce outcome: offsets on success, else Kafka's error code and message.</summary>
 [GenerateSerializer, Immutable, Alias("okafka.ProduceResult")]

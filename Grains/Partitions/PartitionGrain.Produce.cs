@@ -12,6 +12,13 @@ public sealed partial class PartitionGrain
     {
         ArgumentNullException.ThrowIfNull(command);
         var (error, open) = await ResolveAsync(command.TopicId);
+        if (error == KafkaErrorCode.None && command.ConfigOverrides is { } seen && !SameConfigs(seen, open.Overrides))
+        {
+            // The caller saw other topic configs than this log was opened with: one of us is behind; the registry decides.
+            await ReloadConfig();
+            (error, open) = await ResolveAsync(command.TopicId);
+        }
+
         if (error != KafkaErrorCode.None)
         {
             return ProduceResult.Failed(error, null);

@@ -312,4 +312,18 @@ public sealed class PartitionGrainTests(PartitionClusterFixture fixture) : IClas
         Assert.Equal(result.LogAppendTimeMs, stored.MaxTimestamp);
         Assert.Equal(Storage.Records.TimestampType.LogAppendTime, stored.TimestampType);
     }
+
+    [Fact]
+    public async Task A_produce_carrying_newer_topic_configs_applies_them_at_once()
+    {
+        var topic = await Grains.CreateTopic("newer");
+        var partition = Grains.Partition(topic);
+        await partition.ProduceOk(topic, PartitionTestSupport.Batch(new string('v', 500)));
+        await Grains.Topic(topic.Name).AlterConfigs([new ConfigAlteration("max.message.bytes", AlterConfigOp.Set, "200")], false);
+        var current = (await Grains.Registry().GetTopic(topic.Name))!;
+
+        var refused = await partition.Produce(new ProduceCommand(current.TopicId, PartitionTestSupport.Batch(new string('v', 500)), 1, 30000, current.ConfigOverrides));
+
+        Assert.Equal(KafkaErrorCode.MessageTooLarge, refused.Error);
+    }
 }
