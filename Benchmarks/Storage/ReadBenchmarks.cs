@@ -4,7 +4,7 @@ using Orleans.Kafka.Storage.Log;
 namespace Orleans.Kafka.Benchmarks.Storage;
 
 /// <summary>Sequential read of the same bytes (page cache warm on both sides): raw FileStream (baseline) vs. PartitionLog.Read.</summary>
-[Config(typeof(StorageBenchmarkConfig))]
+[Config(typeof(StorageReadBenchmarkConfig))]
 public class ReadBenchmarks
 {
     private readonly byte[] _buffer = new byte[Workload.ReadChunkBytes];
