@@ -133,22 +133,34 @@ public sealed class LogCleaner
             return new CleanerResult(false, 0, firstDirty, firstDirty, SegmentsDeletedByRetention: deletedByRetention);
         }
 
-        RemoveLeftovers();
-        var transactions = TransactionScan.Run(closed.List.Select(s => (s.LogPath, s.Size)), Config.IoBufferBytes, cancellation);
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var cleanable = 0;
-        // Never past an open transaction, nor into records younger than min.compaction.lag.ms.
-        while (cleanable < closed.Count && NextBase(closed, cleanable) <= transactions.FirstUnstableOffset
+        // Never into records younger than min.compaction.lag.ms.
+        while (cleanable < closed.Count
             && (Config.MinCompactionLagMs == 0 || closed[cleanable].MaxTimestamp <= nowMs - Config.MinCompactionLagMs))
         {
             cleanable++;
         }
 
+        // The ratio gate comes before any segment is read, so a skipped pass costs no I/O.
         var (ratio, dirtyBytes) = Measure(closed, cleanable, firstDirty);
         force |= dirtyBytes > 0 && OverdueForCompaction(closed, cleanable, firstDirty, nowMs);
         if (cleanable == 0 || (!force && (dirtyBytes == 0 || ratio < Config.MinCleanableDirtyRatio)))
         {
             CleanerLog.Skipped(_logger, _log.Directory, ratio, Config.MinCleanableDirtyRatio);
+            return new CleanerResult(false, ratio, firstDirty, firstDirty, SegmentsDeletedByRetention: deletedByRetention);
+        }
+
+        RemoveLeftovers();
+        var transactions = TransactionScan.Run(closed.List.Select(s => (s.LogPath, s.Size)), Config.IoBufferBytes, cancellation);
+        // Nor past an open transaction: whether its records stay is not known yet.
+        while (cleanable > 0 && NextBase(closed, cleanable - 1) > transactions.FirstUnstableOffset)
+        {
+            cleanable--;
+        }
+
+        if (cleanable == 0)
+        {
             return new CleanerResult(false, ratio, firstDirty, firstDirty, SegmentsDeletedByRetention: deletedByRetention);
         }
 
