@@ -57,4 +57,32 @@ public sealed class ProduceConsumeClientTests(PartitionGatewayFixture fixture)
         var received = consumer.ConsumeFrom(topic.Name, 0, 0, 10);
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"v{i}"), received.Select(r => r.Message.Value));
     }
+
+    [Theory]
+    [InlineData("uncompressed", CompressionType.Zstd, Storage.Compression.CompressionType.None)]
+    [InlineData("gzip", CompressionType.Snappy, Storage.Compression.CompressionType.Gzip)]
+    [InlineData("lz4", CompressionType.None, Storage.Compression.CompressionType.Lz4)]
+    public async Task A_topic_compression_type_is_how_batches_are_stored_and_consumers_still_read_them(string topicCodec, CompressionType producerCodec, Storage.Compression.CompressionType stored)
+    {
+        var topic = await fixture.CreateTopicAsync("recompress", configs: new Dictionary<string, string?> { ["compression.type"] = topicCodec });
+        using var producer = fixture.Producer(c => { c.CompressionType = producerCodec; c.LingerMs = 5; });
+        var reports = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            producer.ProduceAsync(topic.Name, new Message<string, string> { Key = $"k{i}", Value = new string('z', 200) + i })));
+        Assert.All(reports, r => Assert.Equal(PersistenceStatus.Persisted, r.Status));
+
+        var fetched = await fixture.Grains.GetGrain<Orleans.Kafka.Partitions.IPartitionGrain>(Orleans.Kafka.Partitions.PartitionKey.Format(topic.Name, 0))
+            .Fetch(new Orleans.Kafka.Partitions.FetchCommand(topic.TopicId, 0, 1 << 20, Orleans.Kafka.Partitions.FetchIsolation.ReadUncommitted));
+        var batches = 0;
+        foreach (var header in Storage.Records.RecordBatch.EnumerateHeaders(fetched.Records.Span))
+        {
+            Assert.Equal(stored, header.Compression);
+            batches++;
+        }
+
+        Assert.True(batches > 0);
+
+        using var consumer = fixture.Consumer();
+        var received = consumer.ConsumeFrom(topic.Name, 0, 0, 20);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => new string('z', 200) + i), received.Select(r => r.Message.Value));
+    }
 }
