@@ -184,8 +184,8 @@ public sealed class PartitionWireTests(PartitionGatewayFixture fixture)
             }
 
             Assert.Equal(200, answered);
-            // A thread per parked poll would add ~200 threads; the pool grows by a handful at most.
-            Assert.True(threadsWhileWaiting - threadsBefore < 50, $"thread pool grew from {threadsBefore} to {threadsWhileWaiting} threads");
+            // A thread per parked poll would add 200 threads; other test classes running meanwhile may add a few.
+            Assert.True(threadsWhileWaiting - threadsBefore < 100, $"thread pool grew from {threadsBefore} to {threadsWhileWaiting} threads");
         }
         finally
         {
