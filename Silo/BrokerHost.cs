@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Hosting;
 using Orleans.Kafka.Gateway;
 using Orleans.Kafka.Grains;
+using Orleans.Kafka.Grains.Partitions;
 using Microsoft.AspNetCore.Hosting;
 using Orleans.Kafka.Storage;
 using Orleans.Kafka.Storage.GrainStorage;
@@ -34,6 +35,7 @@ public static class BrokerHost
             silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort);
             silo.AddKafkaFileGrainStorage(StorageName, o => o.RootDirectory = Path.Combine(dataDirectory, "metadata"));
             silo.AddKafkaGrains();
+            silo.OpenPartitionsAtStartup();
         });
         builder.Services.AddKafkaGateway(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKafka(broker));

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Hosting;
+using Orleans.Kafka.Partitions;
+using Orleans.Kafka.Topics;
+using Orleans.Runtime;
+
+namespace Orleans.Kafka.Grains.Partitions;
+
+/// <summary>
+/// Opens every partition when the silo starts, as a Kafka broker loads all its logs: recovery after a crash happens
+/// now rather than on a client's first request, and retention keeps running for partitions nobody has touched since the
+/// restart. Each partition is opened by activating its grain; a failure is logged and the partition opens on first use.
+/// </summary>
+internal sealed partial class PartitionStartup(IGrainFactory grains, ILogger<PartitionStartup> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    /// <summary>Partitions opened at once (each open may replay a log tail).</summary>
+    private const int Parallelism = 8;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(PartitionStartup), ServiceLifecycleStage.Active, OpenAllAsync, _ => Task.CompletedTask);
+
+    private async Task OpenAllAsync(CancellationToken cancellationToken)
+    {
+        var topics = await grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).ListTopics();
+        var partitions = topics.SelectMany(t => t.Partitions.Select(p => (t.Name, p.Index))).ToList();
+        await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (partition, _) =>
+        {
+            try
+            {
+                await grains.GetPartitionGrain(partition.Name, partition.Index).GetOffsets();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogOpenFailed(logger, ex, partition.Name, partition.Index);
+            }
+        });
+        LogOpened(logger, partitions.Count, topics.Count);
+    }
+
+    [LoggerMessage(EventId = 3320, Level = LogLevel.Information, Message = "Opened {Partitions} partition(s) of {Topics} topic(s) at start-up")]
+    private static partial void LogOpened(ILogger logger, int partitions, int topics);
+
+    [LoggerMessage(EventId = 3321, Level = LogLevel.Warning, Message = "Could not open partition {Topic}-{Partition} at start-up; it opens on first use")]
+    private static partial void LogOpenFailed(ILogger logger, Exception exception, string topic, int partition);
+}
+
+/// <summary>Opt-in start-up opening of all partitions (the broker host uses it; test clusters need not).</summary>
+public static class PartitionStartupExtensions
+{
+    public static ISiloBuilder OpenPartitionsAtStartup(this ISiloBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<PartitionStartup>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionStartup>());
+        return builder;
+    }
+}
