@@ -61,7 +61,12 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
         finally
         {
+            // The child broker's last log lines, for diagnosing a failure from the test output alone.
+            output.WriteLine(BrokerLogTail(broker));
             await broker.DisposeAsync();
         }
     }
+
+    private static string BrokerLogTail(BrokerProcess broker) =>
+        string.Join('\n', broker.Output.Split('\n').TakeLast(40));
 }

@@ -64,6 +64,8 @@ public sealed class IdempotenceTests(ITestOutputHelper output)
         }
         finally
         {
+            // The child broker's last log lines, for diagnosing a failure from the test output alone.
+            output.WriteLine(BrokerLogTail(broker));
             await broker.DisposeAsync();
         }
     }
@@ -122,4 +124,7 @@ public sealed class IdempotenceTests(ITestOutputHelper output)
                 consumed[partition].Select(r => SteadyProducer.Number(r.Message)));
         }
     }
+
+    private static string BrokerLogTail(BrokerProcess broker) =>
+        string.Join('\n', broker.Output.Split('\n').TakeLast(40));
 }
