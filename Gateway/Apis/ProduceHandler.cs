@@ -68,8 +68,23 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
             target.PartitionResponses.Add(await result.ConfigureAwait(false));
         }
 
-        // acks=0: the records were stored (or refused) before this point; Kafka sends no answer either way.
-        return acks == 0 ? null : response;
+        if (acks == 0)
+        {
+            // Kafka sends no answer to acks=0; a refused batch is reported the only way left: by closing the
+            // connection, so the client refreshes its metadata and finds out (KafkaApis does the same).
+            var refused = response.Responses
+                .SelectMany(t => t.PartitionResponses.Select(p => (Topic: t.Name, Partition: p)))
+                .FirstOrDefault(x => x.Partition.ErrorCode != (short)KafkaErrorCode.None);
+            if (refused.Partition is not null)
+            {
+                throw new CloseConnectionException(
+                    $"acks=0 produce to {refused.Topic}-{refused.Partition.Index} failed with {(KafkaErrorCode)refused.Partition.ErrorCode}");
+            }
+
+            return null;
+        }
+
+        return response;
     }
 
     private async Task<PartitionProduceResponse> ProduceAsync(TopicInfo? topic, string name, ProduceRequest.PartitionProduceData data, ProduceRequest request)

@@ -4,8 +4,8 @@ namespace Orleans.Kafka.Gateway.Apis;
 /// Keeps a connection's produce requests in order. Kafka handles one request per connection at a time, so a client
 /// that pipelines produce requests (librdkafka does, and acks=0 never waits) sees its batches appended in send order.
 /// The gateway runs a connection's requests concurrently, so each produce request here waits until the previous one on
-/// its connection has issued its partition calls before issuing its own; calls from one sender to one grain are
-/// delivered in the order issued, which keeps per-partition order without waiting for the previous appends to finish.
+/// its connection has finished its appends before issuing its own partition calls. Waiting for the calls to be merely
+/// issued is not enough: Orleans does not keep two calls to one grain in order while it is still locating the grain.
 /// </summary>
 internal sealed class ProduceOrdering
 {
@@ -14,7 +14,7 @@ internal sealed class ProduceOrdering
 
     /// <summary>
     /// Called synchronously in request order (the connection invokes handlers in the order requests arrive). Returns the
-    /// task to await before issuing calls; pass the returned turn to <see cref="Exit"/> once they are issued.
+    /// task to await before issuing calls; pass the returned turn to <see cref="Exit"/> once they have completed.
     /// </summary>
     public (Task Previous, TaskCompletionSource Turn) Enter(string connectionId)
     {

@@ -224,6 +224,11 @@ internal sealed class KafkaConnection
         {
             return RequestOutcome.Close("the connection closed while the request was handled");
         }
+        catch (CloseConnectionException ex)
+        {
+            _metrics.RequestHandled(route.Info.Name, started);
+            return RequestOutcome.Close(ex.Message);
+        }
         catch (Exception ex)
         {
             // A handler bug must not take the process down: Kafka disconnects the client in this case, and so do we.

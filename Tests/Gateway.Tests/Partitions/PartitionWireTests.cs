@@ -105,6 +105,18 @@ public sealed class PartitionWireTests(PartitionGatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Produce_with_acks_0_that_fails_closes_the_connection_as_Kafka_does()
+    {
+        var topic = await fixture.CreateTopicAsync("acks0-fail");
+        await using var client = await KafkaWireClient.ConnectAsync(fixture.Port);
+
+        // Partition 1 does not exist: the only way to tell an acks=0 producer is to disconnect it.
+        await client.SendAsync(Produce(topic.Name, 0, Batch("ok"), Batch("nowhere")), 9, 1);
+
+        Assert.True(await client.WaitForCloseAsync(), "the gateway should close the connection after a failed acks=0 produce");
+    }
+
+    [Fact]
     public async Task Produce_of_several_batches_in_one_partition_or_a_wrong_magic_is_INVALID_RECORD_and_unknown_topics_are_reported()
     {
         var topic = await fixture.CreateTopicAsync("shape");
