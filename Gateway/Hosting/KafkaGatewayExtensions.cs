@@ -50,6 +50,10 @@ public static class KafkaGatewayExtensions
         services.AddKafkaApiHandler<ListOffsetsHandler>();
         services.AddKafkaApiHandler<OffsetForLeaderEpochHandler>();
         services.AddKafkaApiHandler<DeleteRecordsHandler>();
+        services.AddKafkaApiHandler<FindCoordinatorHandler>();
+        services.AddKafkaApiHandler<ListGroupsHandler>();
+        services.AddKafkaApiHandler<DescribeGroupsHandler>();
+        services.AddKafkaApiHandler<DeleteGroupsHandler>();
         return services;
     }
 
