@@ -46,11 +46,24 @@ public static class CompactionQuick
                 log.Flush();
                 var cleaner = new LogCleaner(log, CleanerConfig.Default);
                 var watch = Stopwatch.StartNew();
-                var result = cleaner.CleanAsync().GetAwaiter().GetResult();
+                var pass = cleaner.CleanAsync();
+                // Appends go on during the pass: the slowest shows how long the swap holds the writer lock.
+                var appends = new List<double>();
+                var small = new RecordBatchBuilder().Add(0, "k"u8, "v"u8).Build();
+                while (!pass.IsCompleted)
+                {
+                    var one = Stopwatch.StartNew();
+                    log.Append(small, 0);
+                    appends.Add(one.Elapsed.TotalMilliseconds);
+                }
+
+                var result = pass.GetAwaiter().GetResult();
                 watch.Stop();
+                appends.Sort();
                 var readMiB = result.BytesRead / (1024.0 * 1024);
                 var seconds = watch.Elapsed.TotalSeconds;
-                Console.WriteLine($"{codec,-6} {readMiB,8:F0} {result.BytesWritten / (1024.0 * 1024),9:F1} {result.RecordsRead,9} {result.RecordsRetained,7} {seconds,8:F2} {result.RecordsRead / seconds,10:F0} {result.RecordsRead / 1024.0 / seconds,13:F0}");
+                Console.WriteLine($"{codec,-6} {readMiB,8:F0} {result.BytesWritten / (1024.0 * 1024),9:F1} {result.RecordsRead,9} {result.RecordsRetained,7} {seconds,8:F2} {result.RecordsRead / seconds,10:F0} {result.RecordsRead / 1024.0 / seconds,13:F0}"
+                    + $"   {appends.Count} appends meanwhile, p50 {Percentile(appends, 0.5):F3} ms, p99 {Percentile(appends, 0.99):F3} ms, max {Percentile(appends, 1):F1} ms");
             }
             finally
             {
@@ -60,4 +73,7 @@ public static class CompactionQuick
 
         return 0;
     }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1 + (p == 0 ? 1 : 0))];
 }
