@@ -50,4 +50,27 @@ public sealed class BrokerOptions
     /// <summary>Root folder of partition logs and (embedded mode) grain state.</summary>
     [ConfigurationKeyName("log.dirs")]
     public string LogDirs { get; set; } = "./data";
+
+    /// <summary>How long the first rebalance of an empty group waits for more members (each new member extends it, up to the rebalance timeout).</summary>
+    [ConfigurationKeyName("group.initial.rebalance.delay.ms")]
+    public int GroupInitialRebalanceDelayMs { get; set; } = 3000;
+
+    [ConfigurationKeyName("group.min.session.timeout.ms")]
+    public int GroupMinSessionTimeoutMs { get; set; } = 6000;
+
+    [ConfigurationKeyName("group.max.session.timeout.ms")]
+    public int GroupMaxSessionTimeoutMs { get; set; } = 1800000;
+
+    [ConfigurationKeyName("group.max.size")]
+    public int GroupMaxSize { get; set; } = int.MaxValue;
+
+    /// <summary>How long committed offsets of an empty group are kept (counted from when the group became empty).</summary>
+    [ConfigurationKeyName("offsets.retention.minutes")]
+    public int OffsetsRetentionMinutes { get; set; } = 10080;
+
+    [ConfigurationKeyName("offsets.retention.check.interval.ms")]
+    public long OffsetsRetentionCheckIntervalMs { get; set; } = 600000;
+
+    [ConfigurationKeyName("offset.metadata.max.bytes")]
+    public int OffsetMetadataMaxBytes { get; set; } = 4096;
 }

@@ -54,6 +54,13 @@ public static class KafkaGatewayExtensions
         services.AddKafkaApiHandler<ListGroupsHandler>();
         services.AddKafkaApiHandler<DescribeGroupsHandler>();
         services.AddKafkaApiHandler<DeleteGroupsHandler>();
+        services.AddKafkaApiHandler<JoinGroupHandler>();
+        services.AddKafkaApiHandler<SyncGroupHandler>();
+        services.AddKafkaApiHandler<HeartbeatHandler>();
+        services.AddKafkaApiHandler<LeaveGroupHandler>();
+        services.AddKafkaApiHandler<OffsetCommitHandler>();
+        services.AddKafkaApiHandler<OffsetFetchHandler>();
+        services.AddKafkaApiHandler<OffsetDeleteHandler>();
         return services;
     }
 
