@@ -37,6 +37,8 @@ public sealed class LogCleaner
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _runLock = new();
+    private readonly Lock _checkpointLock = new();
+    private int _truncations;
     private Task<CleanerResult>? _running;
 
     public LogCleaner(PartitionLog log, CleanerConfig config, TimeProvider? time = null, ILogger<LogCleaner>? logger = null)
@@ -85,6 +87,23 @@ public sealed class LogCleaner
     }
 
     /// <summary>
+    /// Tell the cleaner the log was truncated to <paramref name="offset"/> (follower truncation;
+    /// Kafka's maybeTruncateCheckpoint): the checkpoint comes down to it, so records appended
+    /// again above it count as dirty, and a pass already running will not write its older end.
+    /// </summary>
+    public void NotifyTruncated(long offset)
+    {
+        lock (_checkpointLock)
+        {
+            _truncations++;
+            if (CleanerCheckpoint.Read(_log.Directory) is { } checkpoint && checkpoint > offset)
+            {
+                CleanerCheckpoint.Write(_log.Directory, offset);
+            }
+        }
+    }
+
+    /// <summary>
     /// Runs passes until <paramref name="cancellation"/> fires, waiting <paramref name="backoff"/>
     /// after each (Kafka's <c>log.cleaner.backoff.ms</c>, 15 s by default). A pass that fails on
     /// unreadable data is logged and retried after the back-off, as Kafka's cleaner moves on; the
@@ -120,6 +139,12 @@ public sealed class LogCleaner
 
     private async Task<CleanerResult> RunPassAsync(bool force, CancellationToken cancellation)
     {
+        int truncationsAtStart;
+        lock (_checkpointLock)
+        {
+            truncationsAtStart = _truncations;
+        }
+
         var deletedByRetention = 0;
         if (Config.CleanupPolicy.HasFlag(CleanupPolicy.Delete))
         {
@@ -182,7 +207,18 @@ public sealed class LogCleaner
             rewritten += group.Count;
         }
 
-        CleanerCheckpoint.Write(_log.Directory, upper);
+        lock (_checkpointLock)
+        {
+            if (_truncations != truncationsAtStart)
+            {
+                // The log was cut meanwhile: what this pass calls clean may have been replaced.
+                CleanerLog.Aborted(_logger, _log.Directory, "the log was truncated during the pass");
+                return Result(pass, false, ratio, firstDirty, firstDirty, rewritten, deletedByRetention) with { Aborted = true };
+            }
+
+            CleanerCheckpoint.Write(_log.Directory, upper);
+        }
+
         CleanerLog.Cleaned(_logger, _log.Directory, upper, rewritten, pass.BytesRead, pass.BytesWritten, pass.RecordsRetained, pass.RecordsRead, pass.InvalidRecords);
         return Result(pass, true, ratio, firstDirty, upper, rewritten, deletedByRetention);
     }

@@ -78,6 +78,52 @@ public class LogCleanerTests
     }
 
     [Fact]
+    public async Task After_a_truncation_the_records_appended_again_are_cleaned_as_dirty()
+    {
+        using var dir = new TempDirectory();
+        var time = new ManualTime();
+        using var log = PartitionLog.Open(dir.Path, SmallSegments, time);
+        var cleaner = new LogCleaner(log, CleanerConfig.Default, time);
+        var history = new List<StoredRecord>();
+        void Write(string key, string value)
+        {
+            var appended = log.Append(Batch([new(key, value)], time.NowMs), 0);
+            history.Add(new StoredRecord(appended.FirstOffset, key, value, time.NowMs, false, -1));
+        }
+
+        for (var i = 0; i < 60; i++)
+        {
+            Write("x" + (i % 10), new string('v', 50) + i);
+        }
+
+        var first = await cleaner.CleanAsync();
+
+        // A follower truncation cuts deep into the cleaned range; a key is then written twice at
+        // offsets below the old checkpoint. Counted as clean, both would stay.
+        var cut = ReadRecords(log)[2].Offset;
+        Assert.True(cut + 2 < first.CleanedUpTo);
+        log.TruncateTo(cut);
+        cleaner.NotifyTruncated(cut);
+        Assert.Equal(cut, cleaner.FirstDirtyOffset);
+        // What survived the cut (the cleaned records below it) is the history from here on.
+        history.Clear();
+        history.AddRange(ReadRecords(log));
+        Write("dup", "1");
+        Write("dup", "2");
+        for (var i = 0; i < 60; i++)
+        {
+            Write("y" + i, new string('w', 50));
+        }
+
+        log.Roll();
+        var second = await cleaner.CleanAsync(force: true);
+        Assert.Equal(ActiveBase(log), second.CleanedUpTo);
+        var records = ReadRecords(log);
+        Assert.Equal(["2"], records.Where(r => r.Key == "dup").Select(r => r.Value));
+        AssertRecords(Model(history, second.CleanedUpTo, tombstonesGone: false), records);
+    }
+
+    [Fact]
     public async Task Tombstones_stay_until_delete_retention_ms_after_the_clean_that_first_saw_them()
     {
         using var dir = new TempDirectory();
