@@ -11,7 +11,6 @@ namespace Orleans.Kafka.Storage.Compaction;
 /// <param name="InvalidRecords">Records without a key, dropped (Kafka rejects them on compacted topics).</param>
 /// <param name="BytesRead">Bytes of the old segments.</param>
 /// <param name="BytesWritten">Bytes of their replacements.</param>
-/// <param name="SegmentsDeletedByRetention">Segments deleted by retention first under <c>compact,delete</c>.</param>
 /// <param name="Aborted">True when the log changed underneath (e.g. retention took a segment) and the pass stopped early.</param>
 public sealed record CleanerResult(
     bool Cleaned,
@@ -24,5 +23,4 @@ public sealed record CleanerResult(
     long InvalidRecords = 0,
     long BytesRead = 0,
     long BytesWritten = 0,
-    int SegmentsDeletedByRetention = 0,
     bool Aborted = false);

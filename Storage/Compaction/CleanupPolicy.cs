@@ -6,10 +6,10 @@ public enum CleanupPolicy
 {
     None = 0,
 
-    /// <summary>Whole segments go once retention.ms / retention.bytes pass them.</summary>
+    /// <summary>Whole segments go once retention.ms / retention.bytes pass them (the log owner's <c>ApplyRetention</c>).</summary>
     Delete = 1,
 
-    /// <summary>Closed segments keep the newest record per key.</summary>
+    /// <summary>Closed segments keep the newest record per key (<see cref="LogCleaner"/>).</summary>
     Compact = 2,
 }
 

@@ -8,8 +8,7 @@ using Orleans.Kafka.Storage.Records;
 namespace Orleans.Kafka.Storage.Compaction;
 
 /// <summary>
-/// Compacts one partition log (Kafka's LogCleaner, one log at a time). A pass: applies retention
-/// first under <c>compact,delete</c>; measures the dirty ratio of the closed segments (bytes at or
+/// Compacts one partition log (Kafka's LogCleaner, one log at a time). A pass: measures the dirty ratio of the closed segments (bytes at or
 /// past the cleaner checkpoint / all cleanable bytes) and stops below
 /// <c>min.cleanable.dirty.ratio</c>; builds a key → newest offset map over the dirty section;
 /// rewrites the closed segments, in groups that fit <c>segment.bytes</c>, keeping for each
@@ -19,9 +18,12 @@ namespace Orleans.Kafka.Storage.Compaction;
 /// </summary>
 /// <remarks>
 /// Passes run on the thread pool (<see cref="CleanAsync"/>), one at a time per cleaner. They read
-/// closed segment files directly (immutable until replaced) and touch the log only through
-/// <see cref="PartitionLog.ReplaceSegments"/> and <see cref="PartitionLog.ApplyRetention"/>, which
-/// take the log's writer lock for their short commit: appends and reads go on meanwhile.
+/// closed segment files directly (immutable until replaced) and change the log only through
+/// <see cref="PartitionLog.ReplaceSegments"/>, which takes the log's writer lock for its short
+/// commit: appends and reads go on meanwhile. Retention under <c>compact,delete</c> stays with the
+/// log's owner (its periodic <see cref="PartitionLog.ApplyRetention"/> bounded by the high
+/// watermark, on the writer's thread where <see cref="PartitionLog.SegmentRolled"/> must fire);
+/// the cleaner only compacts what retention left.
 /// Kafka's rules kept: retained records keep their offsets; batches keep producer id, epoch and
 /// base sequence; a producer's last batch stays as an empty header when all its records go;
 /// tombstones and transaction markers get a delete horizon (now + <c>delete.retention.ms</c>)
@@ -145,17 +147,11 @@ public sealed class LogCleaner
             truncationsAtStart = _truncations;
         }
 
-        var deletedByRetention = 0;
-        if (Config.CleanupPolicy.HasFlag(CleanupPolicy.Delete))
-        {
-            deletedByRetention = _log.ApplyRetention();
-        }
-
         var closed = ClosedSegments.Of(_log.Segments);
         var firstDirty = ClampFirstDirty(closed);
         if (!Config.CleanupPolicy.HasFlag(CleanupPolicy.Compact) || closed.Count == 0)
         {
-            return new CleanerResult(false, 0, firstDirty, firstDirty, SegmentsDeletedByRetention: deletedByRetention);
+            return new CleanerResult(false, 0, firstDirty, firstDirty);
         }
 
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -173,7 +169,7 @@ public sealed class LogCleaner
         if (cleanable == 0 || (!force && (dirtyBytes == 0 || ratio < Config.MinCleanableDirtyRatio)))
         {
             CleanerLog.Skipped(_logger, _log.Directory, ratio, Config.MinCleanableDirtyRatio);
-            return new CleanerResult(false, ratio, firstDirty, firstDirty, SegmentsDeletedByRetention: deletedByRetention);
+            return new CleanerResult(false, ratio, firstDirty, firstDirty);
         }
 
         RemoveLeftovers();
@@ -186,7 +182,7 @@ public sealed class LogCleaner
 
         if (cleanable == 0)
         {
-            return new CleanerResult(false, ratio, firstDirty, firstDirty, SegmentsDeletedByRetention: deletedByRetention);
+            return new CleanerResult(false, ratio, firstDirty, firstDirty);
         }
 
         var map = new OffsetMap();
@@ -201,7 +197,7 @@ public sealed class LogCleaner
             if (outcome is { } reason)
             {
                 CleanerLog.Aborted(_logger, _log.Directory, reason);
-                return Result(pass, false, ratio, firstDirty, firstDirty, rewritten, deletedByRetention) with { Aborted = true };
+                return Result(pass, false, ratio, firstDirty, firstDirty, rewritten) with { Aborted = true };
             }
 
             rewritten += group.Count;
@@ -213,18 +209,18 @@ public sealed class LogCleaner
             {
                 // The log was cut meanwhile: what this pass calls clean may have been replaced.
                 CleanerLog.Aborted(_logger, _log.Directory, "the log was truncated during the pass");
-                return Result(pass, false, ratio, firstDirty, firstDirty, rewritten, deletedByRetention) with { Aborted = true };
+                return Result(pass, false, ratio, firstDirty, firstDirty, rewritten) with { Aborted = true };
             }
 
             CleanerCheckpoint.Write(_log.Directory, upper);
         }
 
         CleanerLog.Cleaned(_logger, _log.Directory, upper, rewritten, pass.BytesRead, pass.BytesWritten, pass.RecordsRetained, pass.RecordsRead, pass.InvalidRecords);
-        return Result(pass, true, ratio, firstDirty, upper, rewritten, deletedByRetention);
+        return Result(pass, true, ratio, firstDirty, upper, rewritten);
     }
 
-    private static CleanerResult Result(PassState pass, bool cleaned, double ratio, long firstDirty, long upTo, int rewritten, int deleted) =>
-        new(cleaned, ratio, firstDirty, upTo, rewritten, pass.RecordsRead, pass.RecordsRetained, pass.InvalidRecords, pass.BytesRead, pass.BytesWritten, deleted);
+    private static CleanerResult Result(PassState pass, bool cleaned, double ratio, long firstDirty, long upTo, int rewritten) =>
+        new(cleaned, ratio, firstDirty, upTo, rewritten, pass.RecordsRead, pass.RecordsRetained, pass.InvalidRecords, pass.BytesRead, pass.BytesWritten);
 
     /// <summary>The checkpoint, reset to the first closed segment when a truncation or deletion left it outside them.</summary>
     private long ClampFirstDirty(ClosedSegments closed)
