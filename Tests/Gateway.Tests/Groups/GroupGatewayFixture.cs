@@ -22,7 +22,9 @@ public sealed class GroupGatewayFixture : IAsyncLifetime
 
     public string LogDirs { get; } = Path.Combine(Path.GetTempPath(), "okafka-gw-groups-" + Guid.NewGuid().ToString("N"));
 
-    public string BootstrapServers { get; private set; } = "";
+    public int Port { get; private set; }
+
+    public string BootstrapServers => $"127.0.0.1:{Port}";
 
     public IGrainFactory Grains => Cluster.Client;
 
@@ -44,7 +46,7 @@ public sealed class GroupGatewayFixture : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync();
         _app = await GatewayFixture.StartGatewayAsync(Cluster.Client);
-        BootstrapServers = $"127.0.0.1:{GatewayFixture.BoundPort(_app)}";
+        Port = GatewayFixture.BoundPort(_app);
     }
 
     public async Task DisposeAsync()
