@@ -89,6 +89,40 @@ public class LogCleanerCrashTests
     }
 
     [Fact]
+    public async Task A_crash_while_the_old_segments_are_being_deleted_yields_the_cleaned_log_on_reopen()
+    {
+        using var dir = new TempDirectory();
+        var time = new ManualTime();
+        var log = PartitionLog.Open(dir.Path, OneGroup, time);
+        var written = Fill(log, time, 30, rollEvery: 4);
+        var activeBase = ActiveBase(log);
+        var replaced = log.Segments.Where(s => !s.IsActive).ToList();
+        var cleaner = new LogCleaner(log, CleanerConfig.Default, time)
+        {
+            // Past the commit point, half of the old segments' files are gone when the process dies.
+            StageReached = (stage, path) =>
+            {
+                File.Move(path, SwapPathFor(path));
+                foreach (var segment in replaced.Take(replaced.Count / 2))
+                {
+                    File.Delete(segment.LogPath);
+                    File.Delete(Path.ChangeExtension(segment.LogPath, ".index"));
+                }
+
+                throw new IOException("simulated crash mid-swap");
+            },
+        };
+
+        await Assert.ThrowsAsync<IOException>(() => cleaner.CleanAsync());
+        log.Abandon();
+
+        using var reopened = PartitionLog.Open(dir.Path, OneGroup, time);
+        AssertRecords(Model(written, activeBase, tombstonesGone: false), ReadRecords(reopened));
+        Assert.Equal(replaced[0].BaseOffset, reopened.Segments[0].BaseOffset);
+        Assert.Equal(2, reopened.Segments.Count);
+    }
+
+    [Fact]
     public async Task A_crash_between_group_swaps_leaves_a_validly_compacted_log()
     {
         using var dir = new TempDirectory();
