@@ -73,4 +73,8 @@ public sealed class BrokerOptions
 
     [ConfigurationKeyName("offset.metadata.max.bytes")]
     public int OffsetMetadataMaxBytes { get; set; } = 4096;
+
+    /// <summary>Pause between a partition's compaction passes (compacted topics); the partition's maintenance also asks for a pass.</summary>
+    [ConfigurationKeyName("log.cleaner.backoff.ms")]
+    public long LogCleanerBackoffMs { get; set; } = 15000;
 }

@@ -72,6 +72,15 @@ public sealed partial class PartitionGrain
             return ProduceResult.Failed(KafkaErrorCode.InvalidTxnState, "Transactions are not supported by this broker yet.");
         }
 
+        if (open.Compaction is not null)
+        {
+            var keys = CompactedTopicKeys.Check(span, new System.Buffers.ArrayBufferWriter<byte>(), _topic, _partition, out var keyMessage);
+            if (keys != KafkaErrorCode.None)
+            {
+                return ProduceResult.Failed(keys, keyMessage);
+            }
+        }
+
         var check = header.ProducerId >= 0 ? open.Producers.Check(header) : ProducerCheckResult.Ok;
         if (check.IsDuplicate)
         {

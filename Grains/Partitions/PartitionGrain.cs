@@ -1,7 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Kafka.Partitions;
 using Orleans.Kafka.Protocol;
+using Orleans.Kafka.Storage.Compaction;
 using Orleans.Kafka.Storage.Log;
 using Orleans.Kafka.Topics;
 
@@ -42,7 +44,8 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         int LeaderEpoch,
         LeaderEpochHistory Epochs,
         PartitionLogSettings Settings,
-        IReadOnlyDictionary<string, string> Overrides);
+        IReadOnlyDictionary<string, string> Overrides,
+        PartitionCompaction? Compaction);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -62,11 +65,11 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         _maintenance = this.RegisterGrainTimer(Maintain, new GrainTimerCreationOptions(MaintenancePeriod, MaintenancePeriod) { KeepAlive = true });
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _maintenance?.Dispose();
+        await StopCompactionAsync();
         Close();
-        return Task.CompletedTask;
     }
 
     private ITopicRegistryGrain Registry => GrainFactory.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key);
@@ -92,10 +95,31 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         }
 
         var epoch = topic.Partitions[_partition].LeaderEpoch;
-        _open = new OpenPartition(log, producers, topic.TopicId, epoch, LeaderEpochHistory.Single(epoch), settings, topic.ConfigOverrides);
+        var compaction = PartitionCompaction.StartIfCompacted(
+            log,
+            topic.ConfigOverrides,
+            TimeSpan.FromMilliseconds(Math.Max(1, options.Value.LogCleanerBackoffMs)),
+            _time,
+            ServiceProvider.GetService<ILogger<LogCleaner>>(),
+            logger,
+            $"{_topic}-{_partition}");
+        _open = new OpenPartition(log, producers, topic.TopicId, epoch, LeaderEpochHistory.Single(epoch), settings, topic.ConfigOverrides, compaction);
         PartitionGrainLog.Opened(logger, _topic, _partition, _directory, log.LogStartOffset, log.LogEndOffset, log.OpenedAfterCleanShutdown);
     }
 
+    /// <summary>
+    /// Ends the open log's compaction loop and waits for a pass in flight (see <see cref="PartitionCompaction.StopAsync"/>);
+    /// must precede <see cref="Close"/>. The log stays open meanwhile, so interleaved fetches keep being served.
+    /// </summary>
+    private async Task StopCompactionAsync()
+    {
+        if (_open?.Compaction is { } compaction)
+        {
+            await compaction.StopAsync();
+        }
+    }
+
+    /// <summary>Closes the open log; its compaction must have been stopped (<see cref="StopCompactionAsync"/>).</summary>
     private void Close()
     {
         if (_open is not { } open)
@@ -103,6 +127,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
             return;
         }
 
+        System.Diagnostics.Debug.Assert(open.Compaction is null || open.Compaction.IsStopped, "compaction is stopped before the log closes");
         _open = null;
         // The tracker snapshots on the log's Closing event, so the log closes first.
         open.Log.Dispose();
@@ -183,11 +208,15 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         return Task.FromResult(offsets);
     }
 
-    public Task DeleteData(Guid topicId)
+    public async Task DeleteData(Guid topicId)
     {
         if (_open is { } open && open.TopicId == topicId)
         {
-            Close();
+            await StopCompactionAsync();
+            if (ReferenceEquals(_open, open))
+            {
+                Close();
+            }
         }
 
         if (_open is null && PartitionDirectory.DeleteIfOwnedBy(_directory, topicId))
@@ -196,43 +225,60 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         }
 
         DeactivateOnIdle();
-        return Task.CompletedTask;
     }
 
     public async Task ReloadConfig()
     {
         var topic = await Registry.GetTopic(_topic);
-        ApplyTopic(topic);
+        await ApplyTopicAsync(topic);
     }
 
     public Task RunMaintenance() => Maintain(CancellationToken.None);
 
-    /// <summary>Periodic: retention, time-based flush, and picking up topic changes.</summary>
+    /// <summary>
+    /// Periodic: retention (cleanup.policy with delete; a compact-only topic keeps its segments whatever retention.ms
+    /// says, as in Kafka), time-based flush, producer expiry, picking up topic changes, and a prompt compaction pass
+    /// (started, never awaited: the pass runs beside this and later turns).
+    /// </summary>
     private async Task Maintain(CancellationToken cancellationToken)
     {
         var topic = await Registry.GetTopic(_topic);
-        ApplyTopic(topic);
+        await ApplyTopicAsync(topic);
         if (_open is not { } open)
         {
             return;
         }
 
-        var deleted = open.Log.ApplyRetention(HighWatermark(open));
-        if (deleted > 0)
+        if (open.Settings.AllowsDeleteRecords)
         {
-            open.Producers.DeleteSnapshotsBelow(open.Log.LogStartOffset);
-            PartitionGrainLog.RetentionApplied(logger, _topic, _partition, deleted, open.Log.LogStartOffset);
+            var deleted = open.Log.ApplyRetention(HighWatermark(open));
+            if (deleted > 0)
+            {
+                open.Producers.DeleteSnapshotsBelow(open.Log.LogStartOffset);
+                PartitionGrainLog.RetentionApplied(logger, _topic, _partition, deleted, open.Log.LogStartOffset);
+            }
         }
 
         open.Log.FlushIfDue();
         open.Producers.RemoveExpiredProducers();
+        open.Compaction?.Kick();
     }
 
     /// <summary>Follows the registry: reopen with changed configs, close and delete when the topic is gone or replaced.</summary>
-    private void ApplyTopic(TopicInfo? topic)
+    private async Task ApplyTopicAsync(TopicInfo? topic)
     {
         if (_open is { } open)
         {
+            if (topic is null || topic.TopicId != open.TopicId || !SameConfigs(open.Overrides, topic.ConfigOverrides))
+            {
+                // A compaction pass must not outlive the log it cleans (nor write into a directory about to go).
+                await StopCompactionAsync();
+                if (!ReferenceEquals(_open, open))
+                {
+                    return; // another turn closed or reopened it meanwhile
+                }
+            }
+
             if (topic is null || topic.TopicId != open.TopicId)
             {
                 Close();
