@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Hosting;
+using Orleans.Kafka.Grains.Cluster;
 using Orleans.Kafka.Grains.Topics;
 
 namespace Orleans.Kafka.Grains;
@@ -26,6 +27,10 @@ public static class KafkaGrainsServiceCollectionExtensions
     {
         services.AddOptions<BrokerOptions>();
         services.TryAddSingleton<IReplicaPlacement, LocalReplicaPlacement>();
+
+        // Partitions live on the silo that owns their files; gateways register in the gateway registry.
+        services.AddPlacementDirector<PartitionPlacementStrategy, PartitionPlacementDirector>();
+        services.AddOptions<GatewayRegistryOptions>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Kafka.Grains.Cluster;
 using Orleans.Kafka.Partitions;
 using Orleans.Kafka.Protocol;
 using Orleans.Kafka.Storage.Compaction;
@@ -20,6 +21,7 @@ namespace Orleans.Kafka.Grains.Partitions;
 /// closes the log cleanly so the next open skips recovery.</para>
 /// </summary>
 [KeepAlive]
+[PartitionPlacement]
 public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
 {
     /// <summary>How often retention, flush.ms and config changes are checked.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Hosting;
+using Orleans.Kafka.Cluster;
 using Orleans.Kafka.Partitions;
 using Orleans.Kafka.Topics;
 using Orleans.Runtime;
@@ -11,8 +12,10 @@ namespace Orleans.Kafka.Grains.Partitions;
 /// Opens every partition when the silo starts, as a Kafka broker loads all its logs: recovery after a crash happens
 /// now rather than on a client's first request, and retention keeps running for partitions nobody has touched since the
 /// restart. Each partition is opened by activating its grain; a failure is logged and the partition opens on first use.
+/// A silo with a silo id opens only the partitions it owns (the others belong to other silos' start-up).
 /// </summary>
-internal sealed partial class PartitionStartup(IGrainFactory grains, ILogger<PartitionStartup> logger) : ILifecycleParticipant<ISiloLifecycle>
+internal sealed partial class PartitionStartup(IGrainFactory grains, ILogger<PartitionStartup> logger, ISiloIdentity? identity = null)
+    : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>Partitions opened at once (each open may replay a log tail).</summary>
     private const int Parallelism = 8;
@@ -23,7 +26,9 @@ internal sealed partial class PartitionStartup(IGrainFactory grains, ILogger<Par
     private async Task OpenAllAsync(CancellationToken cancellationToken)
     {
         var topics = await grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).ListTopics();
-        var partitions = topics.SelectMany(t => t.Partitions.Select(p => (t.Name, p.Index))).ToList();
+        var partitions = topics
+            .SelectMany(t => t.Partitions.Where(p => identity is null || p.Leader == identity.SiloId).Select(p => (t.Name, p.Index)))
+            .ToList();
         await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (partition, _) =>
         {
             try

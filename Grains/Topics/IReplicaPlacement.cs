@@ -1,12 +1,12 @@
 namespace Orleans.Kafka.Grains.Topics;
 
 /// <summary>
-/// Decides which brokers may hold replicas and where a new partition's replicas go.
-/// A later release maps partitions onto several silos; swapping this service is the seam for that.
+/// Decides which silos may hold replicas and where a new partition's replicas go. Replica lists hold silo ids (the
+/// leader, first, owns the partition's files); gateways translate them to broker ids for clients.
 /// </summary>
 public interface IReplicaPlacement
 {
-    /// <summary>Broker ids that can hold replicas right now (the replication factor is bounded by their count).</summary>
+    /// <summary>Silo ids that can hold replicas right now (the replication factor is bounded by their count).</summary>
     IReadOnlyList<int> AvailableBrokers();
 
     /// <summary>Replica lists (preferred leader first) for <paramref name="count"/> new partitions starting at <paramref name="firstPartition"/>.</summary>
