@@ -164,6 +164,79 @@ check('idempotent producer (InitProducerId, sequence numbers) appends each recor
   }
 });
 
+// --- consumer group ---------------------------------------------------------------------------
+// Two kafkajs consumers in one group share a 4-partition topic (2 partitions each) and together read everything;
+// their commits let a later member of the group resume exactly where they stopped.
+const waitFor = async (condition, what, ms = 60000) => {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+};
+const groupTopic = 'js-group';
+const groupId = 'js-group-g';
+const groupConsumer = () => kafka.consumer({ groupId, heartbeatInterval: 500, sessionTimeout: 10000, rebalanceTimeout: 20000 });
+const batch = (from, count) => Array.from({ length: count }, (_, i) => ({ partition: (from + i) % 4, key: `k${from + i}`, value: `v${from + i}` }));
+
+check('consumer group: two kafkajs consumers split a 4-partition topic 2+2 and together read every record', async () => {
+  await admin.createTopics({ topics: [{ topic: groupTopic, numPartitions: 4 }] });
+  await producer.send({ topic: groupTopic, acks: -1, messages: batch(0, 200) });
+  const members = [0, 1].map(() => ({ consumer: groupConsumer(), assigned: [], seen: new Set() }));
+  try {
+    for (const member of members) {
+      member.consumer.on(member.consumer.events.GROUP_JOIN, e => { member.assigned = e.payload.memberAssignment[groupTopic] ?? []; });
+      await member.consumer.connect();
+      await member.consumer.subscribe({ topic: groupTopic, fromBeginning: true });
+      await member.consumer.run({ eachMessage: async ({ message }) => { member.seen.add(message.value.toString()); } });
+    }
+    const split = () => members.every(m => m.assigned.length === 2) && new Set(members.flatMap(m => m.assigned)).size === 4;
+    await waitFor(split, `a 2+2 split (assigned ${JSON.stringify(members.map(m => m.assigned))})`);
+    // Records produced once both members own their partitions reach the member that owns each partition.
+    await producer.send({ topic: groupTopic, acks: -1, messages: batch(200, 200) });
+    const union = () => new Set(members.flatMap(m => [...m.seen]));
+    await waitFor(() => union().size === 400, `all 400 records (have ${union().size})`);
+    for (const member of members) {
+      const late = [...member.seen].map(v => Number(v.slice(1))).filter(n => n >= 200);
+      assert(late.length > 0 && late.every(n => member.assigned.includes(n % 4)), `a member read ${late.length} late records outside its partitions ${member.assigned}`);
+    }
+
+    const described = await admin.describeGroups([groupId]);
+    const group = described.groups[0];
+    assert(group.state === 'Stable' && group.protocolType === 'consumer' && group.members.length === 2, `describeGroups: ${group.state} ${group.protocolType} ${group.members.length} members`);
+    const listed = await admin.listGroups();
+    assert(listed.groups.some(g => g.groupId === groupId && g.protocolType === 'consumer'), `listGroups: ${JSON.stringify(listed.groups)}`);
+  } finally {
+    for (const member of members) await member.consumer.disconnect().catch(() => {});
+  }
+});
+
+check('consumer group: committed offsets (100 per partition) let a new member resume with only the newer records', async () => {
+  await waitFor(async () => {
+    const [fetched] = await admin.fetchOffsets({ groupId, topics: [groupTopic] });
+    return fetched.partitions.every(p => p.offset === '100');
+  }, 'committed offsets of 100 on every partition');
+  await producer.send({ topic: groupTopic, acks: -1, messages: batch(400, 40) });
+  const consumer = groupConsumer();
+  const seen = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: groupTopic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => { seen.push(Number(message.value.toString().slice(1))); } });
+    await waitFor(() => seen.length >= 40, `40 new records (have ${seen.length})`);
+    assert(seen.every(n => n >= 400), `re-read old records: ${seen.filter(n => n < 400).slice(0, 5)}`);
+  } finally {
+    await consumer.disconnect().catch(() => {});
+  }
+});
+
+check('consumer group: deleteGroups removes the emptied group', async () => {
+  const results = await admin.deleteGroups([groupId]);
+  assert(results.length === 1 && results[0].errorCode === 0, JSON.stringify(results));
+  const listed = await admin.listGroups();
+  assert(!listed.groups.some(g => g.groupId === groupId), `still listed: ${JSON.stringify(listed.groups)}`);
+});
+
 for (const { name, fn } of checks) {
   try { await fn(); console.log(`ok ${name}`); }
   catch (e) { console.log(`FAIL ${name}: ${e.message ?? e}`); }
