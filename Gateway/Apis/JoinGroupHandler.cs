@@ -35,7 +35,7 @@ internal sealed class JoinGroupHandler(IGrainFactory grains) : KafkaApiHandler<J
             [.. request.Protocols.Select(p => new GroupProtocol(p.Name, p.Metadata))],
             RequireKnownMemberId: version >= 4,
             SupportsSkipAssignment: version >= 9);
-        var result = await grains.Group(request.GroupId).Join(command).ConfigureAwait(false);
+        var result = await grains.Group(request.GroupId).Join(command).WaitAsync(cancellationToken).ConfigureAwait(false);
         return Response(result, version);
     }
 

@@ -27,7 +27,7 @@ internal sealed class SyncGroupHandler(IGrainFactory grains) : KafkaApiHandler<S
             version >= 5 ? request.ProtocolType : null,
             version >= 5 ? request.ProtocolName : null,
             [.. request.Assignments.Select(a => new MemberAssignment(a.MemberId, a.Assignment))]);
-        var result = await grains.Group(request.GroupId).Sync(command).ConfigureAwait(false);
+        var result = await grains.Group(request.GroupId).Sync(command).WaitAsync(cancellationToken).ConfigureAwait(false);
         return new SyncGroupResponse
         {
             ErrorCode = (short)result.Error,

@@ -226,6 +226,7 @@ public sealed partial class ConsumerGroupGrain
             if (_groupState == GroupStates.CompletingRebalance && Stored.Generation == generation)
             {
                 _groupState = GroupStates.Stable;
+                _rebalanceTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 foreach (var each in _members.Values)
                 {
                     each.AwaitingSync?.TrySetResult(new SyncGroupResult(KafkaErrorCode.None, Stored.ProtocolType, Stored.ProtocolName, each.Assignment));
@@ -327,6 +328,14 @@ public sealed partial class ConsumerGroupGrain
             return;
         }
 
+        var remainingMs = member.SessionDeadlineMs - NowMs;
+        if (remainingMs > 0)
+        {
+            // A tick queued before the last heartbeat re-armed the timer: wait out the rest of the session.
+            member.SessionTimer?.Change(TimeSpan.FromMilliseconds(remainingMs), Timeout.InfiniteTimeSpan);
+            return;
+        }
+
         GroupLog.MemberExpired(logger, GroupId, memberId, member.SessionTimeoutMs);
         RemoveMember(member);
         AfterMembersRemoved($"member {memberId} expired");
@@ -345,6 +354,22 @@ public sealed partial class ConsumerGroupGrain
 
     private async Task OnRebalanceTimerAsync(int unused)
     {
+        if (_groupState == GroupStates.CompletingRebalance)
+        {
+            if (NowMs < _syncDeadlineMs)
+            {
+                // A tick armed before the deadline moved (timer ticks can be queued before a Change).
+                ArmRebalanceTimer(_syncDeadlineMs);
+                return;
+            }
+
+            // Kafka's pending-sync timeout: members that got the new generation but did not SyncGroup within the
+            // rebalance timeout (a leader that never hands in the assignment included) are removed, and the rest rejoin.
+            OnSyncTimeout();
+            await FlushIfDirtyAsync();
+            return;
+        }
+
         if (_groupState != GroupStates.PreparingRebalance)
         {
             return;
@@ -365,6 +390,21 @@ public sealed partial class ConsumerGroupGrain
         }
 
         await FlushIfDirtyAsync();
+    }
+
+    private void OnSyncTimeout()
+    {
+        var silent = _members.Values.Where(m => m.AwaitingSync is null).ToList();
+        foreach (var member in silent)
+        {
+            GroupLog.MemberExpired(logger, GroupId, member.MemberId, member.RebalanceTimeoutMs);
+            RemoveMember(member);
+        }
+
+        if (silent.Count > 0)
+        {
+            AfterMembersRemoved("members did not sync within the rebalance timeout");
+        }
     }
 
     private void RemoveMember(GroupMember member)
@@ -463,6 +503,8 @@ public sealed partial class ConsumerGroupGrain
         }
 
         _groupState = GroupStates.CompletingRebalance;
+        _syncDeadlineMs = NowMs + _members.Values.Max(m => m.RebalanceTimeoutMs);
+        ArmRebalanceTimer(_syncDeadlineMs);
         GroupLog.GenerationStarted(logger, GroupId, Stored.Generation, _members.Count, Stored.ProtocolName);
         foreach (var member in _members.Values)
         {
@@ -518,6 +560,7 @@ public sealed partial class ConsumerGroupGrain
     private void ArmSession(GroupMember member)
     {
         var due = TimeSpan.FromMilliseconds(member.SessionTimeoutMs);
+        member.SessionDeadlineMs = NowMs + member.SessionTimeoutMs;
         if (member.SessionTimer is null)
         {
             member.SessionTimer = NewTimer(OnSessionExpiredAsync, member.MemberId, due);

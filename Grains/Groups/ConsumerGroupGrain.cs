@@ -47,6 +47,7 @@ public sealed partial class ConsumerGroupGrain(
     private long _initialDelayUntilMs;
     private long _initialDelayCapMs;
     private long _rebalanceDeadlineMs;
+    private long _syncDeadlineMs;
     private bool _dirty;
 
     private string GroupId => this.GetPrimaryKeyString();

@@ -29,6 +29,9 @@ internal sealed class GroupMember(string memberId, JoinGroupCommand join)
 
     public IGrainTimer? SessionTimer { get; set; }
 
+    /// <summary>Unix ms when the session ends without another heartbeat (guards against a tick queued before a re-arm).</summary>
+    public long SessionDeadlineMs { get; set; }
+
     public bool IsStatic => GroupInstanceId is not null;
 
     public void Update(JoinGroupCommand join)

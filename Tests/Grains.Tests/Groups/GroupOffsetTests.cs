@@ -92,14 +92,21 @@ public sealed class GroupOffsetTests(GroupClusterFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task Delete_of_a_group_removes_its_offsets()
+    public async Task Delete_of_a_group_removes_its_offsets_and_a_later_commit_recreates_it()
     {
-        var group = _grains.Group(NewGroupId());
+        var groupId = NewGroupId();
+        var group = _grains.Group(groupId);
+        var registry = _grains.GetGrain<IGroupRegistryGrain>(IGroupRegistryGrain.Key);
         await group.CommitOffsets(Simple(("t", 0, 1)));
 
         Assert.Equal(KafkaErrorCode.None, await group.Delete());
         Assert.Empty((await group.FetchOffsets(null, false)).Offsets);
         Assert.Equal(GroupStates.Dead, await group.StateOf());
+        Assert.DoesNotContain(groupId, await registry.ListGroupIds());
+
+        Assert.Equal(KafkaErrorCode.None, Assert.Single(await group.CommitOffsets(Simple(("t", 0, 2)))).Error);
+        Assert.Equal(2, Assert.Single((await group.FetchOffsets(null, false)).Offsets).Offset);
+        Assert.Contains(groupId, await registry.ListGroupIds());
     }
 
     /// <summary>A ConsumerProtocolSubscription v0: topics, then null user data.</summary>

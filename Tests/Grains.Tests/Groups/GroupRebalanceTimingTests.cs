@@ -48,4 +48,18 @@ public sealed class GroupRebalanceTimingTests
         Assert.Equal([joined.MemberId], joined.Members.Select(m => m.MemberId));
         Assert.Equal(KafkaErrorCode.UnknownMemberId, await group.Heartbeat(joined.GenerationId, stale.MemberId, null));
     }
+
+    [Fact]
+    public async Task A_member_that_never_syncs_is_removed_after_the_rebalance_timeout()
+    {
+        await using var cluster = await TopicClusters.StartAsync(1, configure: FastGroups);
+        var group = cluster.Client.Group(NewGroupId());
+        var joined = await group.JoinOk(JoinCommand() with { RebalanceTimeoutMs = 500 });
+        Assert.Equal(GroupStates.CompletingRebalance, await group.StateOf());
+
+        // Well before its 10 s session timeout: the pending-sync timeout (the rebalance timeout) removes it.
+        await WaitUntil(async () => await group.StateOf() == GroupStates.Empty, "the member that never synced to be removed", TimeSpan.FromSeconds(5));
+
+        Assert.Equal(KafkaErrorCode.UnknownMemberId, (await group.Sync(SyncCommand(joined))).Error);
+    }
 }
