@@ -63,6 +63,35 @@ public sealed class ConsumerGroupClientTests(GroupGatewayFixture fixture)
         first.Close();
     }
 
+    [Fact]
+    public async Task A_restarted_static_member_gets_its_partitions_back_and_the_other_member_keeps_its_own()
+    {
+        var topic = await fixture.CreateTopicAsync("group-static", partitions: 2);
+        var groupId = "static-" + Guid.NewGuid().ToString("N");
+        using var stayer = fixture.GroupConsumer(groupId, c => c.GroupInstanceId = "stayer");
+        stayer.Subscribe(topic.Name);
+        PollUntil([stayer], () => stayer.Assignment.Count == 2, "the first static member to own both partitions");
+        var restarting = fixture.GroupConsumer(groupId, c => c.GroupInstanceId = "restarting");
+        restarting.Subscribe(topic.Name);
+        PollUntil([stayer, restarting], () => stayer.Assignment.Count == 1 && restarting.Assignment.Count == 1, "a 1/1 split");
+        var before = restarting.Assignment.Single();
+
+        // A static member's close sends no LeaveGroup: the group keeps its place until the session times out.
+        restarting.Close();
+        restarting.Dispose();
+        using var restarted = fixture.GroupConsumer(groupId, c => c.GroupInstanceId = "restarting");
+        restarted.Subscribe(topic.Name);
+        PollUntil([stayer, restarted], () => restarted.Assignment.Count == 1, "the restarted instance to get a partition");
+
+        Assert.Equal(before, restarted.Assignment.Single());
+        Assert.Single(stayer.Assignment);
+        Assert.NotEqual(before, stayer.Assignment.Single());
+        var description = await fixture.Grains.GetGrain<IConsumerGroupGrain>(groupId).Describe();
+        Assert.Equal(["restarting", "stayer"], description.Members.Select(m => m.GroupInstanceId).Order());
+        restarted.Close();
+        stayer.Close();
+    }
+
     private static List<ConsumeResult<string, string>> ConsumeUntil(IConsumer<string, string> consumer, int count)
     {
         var results = new List<ConsumeResult<string, string>>();
