@@ -6,8 +6,11 @@ using static Orleans.Kafka.Protocol.DescribeClusterResponse;
 
 namespace Orleans.Kafka.Gateway.Apis;
 
-/// <summary>DescribeCluster v0-v1: the brokers (this gateway), cluster id and controller. Only endpoint type 1 (brokers) is served.</summary>
-internal sealed class DescribeClusterHandler(BrokerEndpoint endpoint, IOptions<BrokerOptions> options) : KafkaApiHandler<DescribeClusterRequest, DescribeClusterResponse>
+/// <summary>
+/// DescribeCluster v0-v1: the brokers (the live gateways, as in Metadata), cluster id and controller (this gateway).
+/// Only endpoint type 1 (brokers) is served.
+/// </summary>
+internal sealed class DescribeClusterHandler(BrokerEndpoint endpoint, GatewayDirectory directory, IOptions<BrokerOptions> options) : KafkaApiHandler<DescribeClusterRequest, DescribeClusterResponse>
 {
     /// <summary>Kafka's endpoint types: 1 lists brokers, 2 controllers (served only by controllers).</summary>
     private const sbyte BrokersEndpoint = 1;
@@ -42,6 +45,11 @@ internal sealed class DescribeClusterHandler(BrokerEndpoint endpoint, IOptions<B
         }
 
         response.Brokers.Add(new DescribeClusterBroker { BrokerId = endpoint.NodeId, Host = endpoint.Host(context.LocalEndPoint), Port = endpoint.Port(context.LocalEndPoint), Rack = null });
+        foreach (var gateway in directory.OtherGateways())
+        {
+            response.Brokers.Add(new DescribeClusterBroker { BrokerId = gateway.NodeId, Host = gateway.Host, Port = gateway.Port, Rack = null });
+        }
+
         return ValueTask.FromResult<DescribeClusterResponse?>(response);
     }
 }

@@ -8,9 +8,10 @@ namespace Orleans.Kafka.Gateway.Apis;
 /// <summary>
 /// FindCoordinator v0-v6: v0-v3 look up one key (v0 always a group), v4+ a batch of keys of one type.
 /// <list type="bullet">
-/// <item>GROUP keys name this gateway: every gateway reaches every group grain, and a gateway lists only itself as a
-///   broker (see MetadataHandler), so it is the gateway co-located with the coordinator grain where there is one.
-///   Kafka does not validate the key here: an empty group id also gets a coordinator.</item>
+/// <item>GROUP keys name this gateway: every gateway reaches every group grain, and the gateway a client already talks
+///   to is the one known to be live and reachable from it (Metadata lists the others too, but a group coordinator
+///   elsewhere would only add a connection). Kafka does not validate the key here: an empty group id also gets a
+///   coordinator.</item>
 /// <item>TRANSACTION keys get COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists (clients retry it).</item>
 /// <item>SHARE keys (v6, KIP-932) and unknown key types get INVALID_REQUEST: share groups are not served.</item>
 /// </list>

@@ -9,11 +9,15 @@ using static Orleans.Kafka.Protocol.MetadataResponse;
 namespace Orleans.Kafka.Gateway.Apis;
 
 /// <summary>
-/// Metadata v0-v12: this gateway as the cluster's broker and controller, and the requested (or all) topics
-/// with partitions, leaders and replicas; auto-creates missing topics when both the client and
+/// Metadata v0-v12: the live gateways as the cluster's brokers (this one as controller), and the requested (or all)
+/// topics with partitions, leaders and replicas; auto-creates missing topics when both the client and
 /// auto.create.topics.enable allow it.
+/// <para>Topic metadata names silo ids (a partition's leader is the silo owning its files); the
+/// <see cref="GatewayDirectory"/> turns them into broker ids: the gateway beside the owning silo when one is live, else
+/// this gateway, or -1 with LEADER_NOT_AVAILABLE when the owning silo is down.</para>
 /// </summary>
-internal sealed class MetadataHandler(IGrainFactory grains, BrokerEndpoint endpoint, IOptions<BrokerOptions> options, ILogger<MetadataHandler> logger)
+internal sealed class MetadataHandler(
+    IGrainFactory grains, BrokerEndpoint endpoint, GatewayDirectory directory, IOptions<BrokerOptions> options, ILogger<MetadataHandler> logger)
     : KafkaApiHandler<MetadataRequest, MetadataResponse>
 {
     private readonly BrokerOptions _options = options.Value;
@@ -35,6 +39,11 @@ internal sealed class MetadataHandler(IGrainFactory grains, BrokerEndpoint endpo
             ControllerId = endpoint.NodeId,
             Topics = [],
         };
+        foreach (var gateway in directory.OtherGateways())
+        {
+            response.Brokers.Add(new MetadataResponseBroker { NodeId = gateway.NodeId, Host = gateway.Host, Port = gateway.Port, Rack = null });
+        }
+
         if (version is >= 8 and <= 10)
         {
             response.ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? AuthorizedOperations.Cluster : AuthorizedOperations.NotRequested;
@@ -133,19 +142,19 @@ internal sealed class MetadataHandler(IGrainFactory grains, BrokerEndpoint endpo
 
         foreach (var partition in topic.Partitions.OrderBy(p => p.Index))
         {
-            var hasLeader = partition.Leader >= 0;
+            // Every gateway can serve every partition (it calls the partition's grain); the leader is only the one
+            // that saves a hop. A replica without a gateway beside its silo is shown as the leader (or this gateway).
+            var leader = directory.LeaderFor(partition.Leader);
+            var fallback = leader >= 0 ? leader : endpoint.NodeId;
             result.Partitions.Add(new MetadataResponsePartition
             {
-                ErrorCode = (short)(hasLeader ? KafkaErrorCode.None : KafkaErrorCode.LeaderNotAvailable),
+                ErrorCode = (short)(leader >= 0 ? KafkaErrorCode.None : KafkaErrorCode.LeaderNotAvailable),
                 PartitionIndex = partition.Index,
-
-                // Every gateway can serve every partition (it calls the partition's grain) and this gateway is the
-                // only broker it lists, so it names itself leader of every partition that has one.
-                LeaderId = hasLeader ? endpoint.NodeId : -1,
+                LeaderId = leader,
                 LeaderEpoch = partition.LeaderEpoch,
-                ReplicaNodes = [.. partition.Replicas],
-                IsrNodes = [.. partition.Isr],
-                OfflineReplicas = [],
+                ReplicaNodes = [.. partition.Replicas.Select(r => directory.BrokerFor(r, fallback)).Distinct()],
+                IsrNodes = [.. partition.Isr.Where(directory.IsSiloLive).Select(r => directory.BrokerFor(r, fallback)).Distinct()],
+                OfflineReplicas = [.. partition.Replicas.Where(r => !directory.IsSiloLive(r)).Select(r => directory.BrokerFor(r, fallback)).Distinct()],
             });
         }
 

@@ -98,6 +98,9 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
         {
             var code = ex switch
             {
+                // The partition's owning silo is down (placement refused it) or went down during the call: the client
+                // refreshes metadata, finds no leader, and retries until the silo is back.
+                _ when OwnerUnavailable(ex) => KafkaErrorCode.NotLeaderOrFollower,
                 TimeoutException => KafkaErrorCode.RequestTimedOut,
                 IOException or UnauthorizedAccessException => KafkaErrorCode.KafkaStorageError,
                 _ => KafkaErrorCode.UnknownServerError,
@@ -105,6 +108,21 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
             LogPartitionCallFailed(logger, ex, topic, partition, code);
             return onError(code);
         }
+    }
+
+    /// <summary>Whether the call failed because the partition's silo is not live (see <c>PartitionPlacementDirector</c>).</summary>
+    internal static bool OwnerUnavailable(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is Cluster.PartitionUnavailableException or SiloUnavailableException
+                || e.Message.Contains(Cluster.PartitionUnavailableException.Marker, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(EventId = 1040, Level = LogLevel.Warning, Message = "Call to partition {Topic}-{Partition} failed; answering {Error}")]

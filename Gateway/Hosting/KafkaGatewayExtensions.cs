@@ -34,6 +34,11 @@ public static class KafkaGatewayExtensions
         services.TryAddSingleton<KafkaConnectionHandler>();
         services.AddHostedService<ListenerAnnouncer>();
 
+        // Cluster membership of this gateway: registration, heartbeats and the view Metadata answers from.
+        services.AddOptions<GatewayHeartbeatOptions>();
+        services.TryAddSingleton<GatewayDirectory>();
+        services.AddHostedService<GatewayHeartbeat>();
+
         services.AddKafkaApiHandler<MetadataHandler>();
         services.AddKafkaApiHandler<CreateTopicsHandler>();
         services.AddKafkaApiHandler<DeleteTopicsHandler>();

@@ -1,0 +1,56 @@
+using Orleans.Kafka.Cluster;
+
+namespace Orleans.Kafka.Gateway.Hosting;
+
+/// <summary>
+/// This gateway's latest view of the cluster (from its last registry heartbeat): the other live gateways and which
+/// silos are live. Metadata answers from it without a grain call. Before the first heartbeat (or when the registry
+/// cannot be reached) the view is empty: the gateway lists only itself and treats every partition as available, which
+/// is what a single broker answers.
+/// </summary>
+public sealed class GatewayDirectory(BrokerEndpoint endpoint, ISiloIdentity? colocatedSilo = null)
+{
+    private volatile ClusterView _view = new([], null);
+
+    /// <summary>The silo this gateway runs beside (the co-hosted gateway of a silo), or null for a standalone gateway.</summary>
+    public int? ColocatedSiloId => colocatedSilo?.SiloId;
+
+    public ClusterView View => _view;
+
+    internal void Update(ClusterView view) => _view = view;
+
+    /// <summary>The live gateways other than this one, by node id.</summary>
+    public IEnumerable<GatewayRegistration> OtherGateways() => _view.Gateways.Where(g => g.NodeId != endpoint.NodeId);
+
+    /// <summary>Whether silo <paramref name="siloId"/> is live (always true while silo ids are unknown).</summary>
+    public bool IsSiloLive(int siloId) => _view.LiveSiloIds is not { } live || live.Contains(siloId);
+
+    /// <summary>The node id of the live gateway beside silo <paramref name="siloId"/>, or null when there is none.</summary>
+    public int? GatewayBeside(int siloId)
+    {
+        if (ColocatedSiloId == siloId)
+        {
+            return endpoint.NodeId;
+        }
+
+        foreach (var gateway in _view.Gateways)
+        {
+            if (gateway.SiloId == siloId)
+            {
+                return gateway.NodeId;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The broker clients should send a partition's requests to: the gateway beside the owning silo (saves a hop),
+    /// else this gateway (every gateway reaches every partition through grain calls); -1 when the owner is down.
+    /// </summary>
+    public int LeaderFor(int ownerSiloId) =>
+        ownerSiloId < 0 || !IsSiloLive(ownerSiloId) ? -1 : GatewayBeside(ownerSiloId) ?? endpoint.NodeId;
+
+    /// <summary>A replica's broker id: the gateway beside its silo, else <paramref name="fallback"/>.</summary>
+    public int BrokerFor(int siloId, int fallback) => GatewayBeside(siloId) ?? fallback;
+}
