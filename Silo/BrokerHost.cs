@@ -15,7 +15,8 @@ namespace Orleans.Kafka;
 
 /// <summary>
 /// Builds the broker process: an Orleans silo with the Kafka grains and a co-hosted Kafka gateway.
-/// Embedded mode (the default): localhost clustering and file grain storage under <c>{log.dirs}/metadata</c>.
+/// Embedded mode (the default): localhost clustering and file grain storage under <c>{log.dirs}/metadata</c>;
+/// cluster mode (<c>Orleans:Clustering=postgres</c>): see <see cref="ClusteringSetup"/>.
 /// </summary>
 public static class BrokerHost
 {
@@ -26,14 +27,13 @@ public static class BrokerHost
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         var broker = builder.Configuration.GetSection(BrokerOptions.SectionName).Get<BrokerOptions>() ?? new BrokerOptions();
-        var orleans = builder.Configuration.GetSection(OrleansHostOptions.SectionName).Get<OrleansHostOptions>() ?? new OrleansHostOptions();
+        var clustering = ClusteringSettings.FromConfiguration(builder.Configuration);
         var dataDirectory = Path.GetFullPath(broker.LogDirs);
         Directory.CreateDirectory(dataDirectory);
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort);
-            silo.AddKafkaFileGrainStorage(StorageName, o => o.RootDirectory = Path.Combine(dataDirectory, "metadata"));
+            ClusteringSetup.Configure(silo, clustering, StorageName, Path.Combine(dataDirectory, "metadata"));
             silo.AddKafkaGrains();
             silo.OpenPartitionsAtStartup();
         });

@@ -1,4 +1,3 @@
-using Orleans.Kafka;
+using Orleans.Kafka.Silo;
 
-var app = BrokerHost.Build(args);
-await app.RunAsync();
+return await SiloCommandLine.RunAsync(args);
