@@ -54,14 +54,20 @@ internal sealed partial class PartitionCompaction
         TopicConfigCatalog.GetList(overrides, "cleanup.policy").Contains("compact");
 
     /// <summary>The cleaner settings a topic's configs give (Kafka's names; the log's own config carries <c>segment.bytes</c>).</summary>
-    public static CleanerConfig ConfigFrom(IReadOnlyDictionary<string, string> overrides) => new()
+    public static CleanerConfig ConfigFrom(IReadOnlyDictionary<string, string> overrides)
     {
-        CleanupPolicy = CleanupPolicy.Compact,
-        MinCleanableDirtyRatio = TopicConfigCatalog.GetDouble(overrides, "min.cleanable.dirty.ratio"),
-        DeleteRetentionMs = TopicConfigCatalog.GetLong(overrides, "delete.retention.ms"),
-        MinCompactionLagMs = TopicConfigCatalog.GetLong(overrides, "min.compaction.lag.ms"),
-        MaxCompactionLagMs = TopicConfigCatalog.GetLong(overrides, "max.compaction.lag.ms"),
-    };
+        var minLag = TopicConfigCatalog.GetLong(overrides, "min.compaction.lag.ms");
+        return new CleanerConfig
+        {
+            CleanupPolicy = CleanupPolicy.Compact,
+            MinCleanableDirtyRatio = TopicConfigCatalog.GetDouble(overrides, "min.cleanable.dirty.ratio"),
+            DeleteRetentionMs = TopicConfigCatalog.GetLong(overrides, "delete.retention.ms"),
+            MinCompactionLagMs = minLag,
+            // The catalogue checks each value alone; a max lag below the min lag (which the cleaner refuses) can only
+            // mean "clean as soon as the min lag allows", so it must not keep the partition from opening.
+            MaxCompactionLagMs = Math.Max(TopicConfigCatalog.GetLong(overrides, "max.compaction.lag.ms"), Math.Max(minLag, 1)),
+        };
+    }
 
     /// <summary>Starts compacting <paramref name="log"/> when the topic's policy asks for it; null otherwise.</summary>
     public static PartitionCompaction? StartIfCompacted(

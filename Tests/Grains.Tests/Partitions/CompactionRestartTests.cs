@@ -46,9 +46,12 @@ public sealed class CompactionRestartTests : IDisposable
             Assert.Contains(headers, h => h.ProducerId == producerId && h.BaseOffset == 0 && h.RecordCount == 0);
         }
 
+        var directory = Path.Combine(_logDirs, $"{topic.Name}-0");
+        Assert.True(File.Exists(Path.Combine(directory, ".kafka_cleanshutdown")), "the compacted log was not closed cleanly at shutdown");
+
         // Without snapshots the producer state is replayed from the log, where only the emptied header of the
         // producer's batch remains: it must still carry the producer's id and sequence.
-        foreach (var snapshot in Directory.GetFiles(Path.Combine(_logDirs, $"{topic.Name}-0"), "*.snapshot"))
+        foreach (var snapshot in Directory.GetFiles(directory, "*.snapshot"))
         {
             File.Delete(snapshot);
         }

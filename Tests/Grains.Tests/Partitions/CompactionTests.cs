@@ -1,4 +1,5 @@
 using System.Text;
+using Orleans.Kafka.Grains.Partitions;
 using Orleans.Kafka.Partitions;
 using Orleans.Kafka.Protocol;
 using Orleans.Kafka.Storage.Compression;
@@ -121,6 +122,32 @@ public sealed class CompactionTests(PartitionClusterFixture fixture) : IClassFix
         Assert.Equal((KafkaErrorCode.None, 2L), (accepted.Error, accepted.BaseOffset));
         // Delete policy: nothing is compacted away, the overwritten value stays.
         Assert.Equal(["1", "2", "v"], PartitionTestSupport.Values(fetched.Records).Select(r => r.Value));
+    }
+
+    [Fact]
+    public void Cleaner_settings_come_from_the_topic_configs_with_Kafka_defaults()
+    {
+        var defaults = PartitionCompaction.ConfigFrom(new Dictionary<string, string> { ["cleanup.policy"] = "compact" });
+        var tuned = PartitionCompaction.ConfigFrom(new Dictionary<string, string>
+        {
+            ["min.cleanable.dirty.ratio"] = "0.2",
+            ["delete.retention.ms"] = "1000",
+            ["min.compaction.lag.ms"] = "5000",
+            ["max.compaction.lag.ms"] = "60000",
+        });
+        var conflicting = PartitionCompaction.ConfigFrom(new Dictionary<string, string>
+        {
+            ["min.compaction.lag.ms"] = "5000",
+            ["max.compaction.lag.ms"] = "10",
+        });
+
+        Assert.Equal((0.5, 86400000L, 0L, long.MaxValue), (defaults.MinCleanableDirtyRatio, defaults.DeleteRetentionMs, defaults.MinCompactionLagMs, defaults.MaxCompactionLagMs));
+        Assert.Equal((0.2, 1000L, 5000L, 60000L), (tuned.MinCleanableDirtyRatio, tuned.DeleteRetentionMs, tuned.MinCompactionLagMs, tuned.MaxCompactionLagMs));
+        Assert.Equal(5000L, conflicting.MaxCompactionLagMs);
+        conflicting.Validate();
+        Assert.False(PartitionCompaction.Compacts(new Dictionary<string, string>()));
+        Assert.False(PartitionCompaction.Compacts(new Dictionary<string, string> { ["cleanup.policy"] = "delete" }));
+        Assert.True(PartitionCompaction.Compacts(new Dictionary<string, string> { ["cleanup.policy"] = "compact,delete" }));
     }
 
     private async Task<List<(long Offset, string Key, string? Value)>> EventuallyFetched(
