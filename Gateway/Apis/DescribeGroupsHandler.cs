@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Kafka.Gateway.Dispatch;
 using Orleans.Kafka.Groups;
 using Orleans.Kafka.Protocol;
@@ -15,9 +16,10 @@ namespace Orleans.Kafka.Gateway.Apis;
 /// <item>v3+ carries authorized operations when asked (READ, DELETE, DESCRIBE: all a group supports, there being no
 ///   authorizer), else -2147483648; v4+ carries members' group.instance.id.</item>
 /// </list>
-/// Each group id is answered once per occurrence, in request order.
+/// Each group id is answered once per occurrence, in request order; a group whose grain cannot answer gets
+/// COORDINATOR_NOT_AVAILABLE (the client retries it).
 /// </summary>
-internal sealed class DescribeGroupsHandler(IGrainFactory grains) : KafkaApiHandler<DescribeGroupsRequest, DescribeGroupsResponse>
+internal sealed class DescribeGroupsHandler(IGrainFactory grains, ILogger<DescribeGroupsHandler> logger) : KafkaApiHandler<DescribeGroupsRequest, DescribeGroupsResponse>
 {
     private const int Read = 3, Delete = 6, Describe = 8;
 
@@ -45,7 +47,13 @@ internal sealed class DescribeGroupsHandler(IGrainFactory grains) : KafkaApiHand
             return Dead(groupId, operations);
         }
 
-        var group = await grains.GetGrain<IConsumerGroupGrain>(groupId).Describe().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var group = await GroupAdminCalls.TryAsync(logger, grains.GetGrain<IConsumerGroupGrain>(groupId).Describe().WaitAsync(cancellationToken), $"group '{groupId}'")
+            .ConfigureAwait(false);
+        if (group is null)
+        {
+            return new DescribedGroup { ErrorCode = (short)GroupAdminCalls.Unavailable, GroupId = groupId, GroupState = string.Empty, Members = [] };
+        }
+
         if (!group.Exists || group.State == GroupStates.Dead)
         {
             return Dead(groupId, operations);
