@@ -55,6 +55,31 @@ public static class ClusteringSetup
     }
 
     /// <summary>
+    /// The same clustering for an Orleans client (a standalone gateway process): localhost clustering against
+    /// <c>Orleans:GatewayPort</c> in embedded mode, the ADO.NET gateway list in PostgreSQL mode (same ClusterId, ServiceId
+    /// and database as the silos). Clients never apply the schema: a silo or <c>init-db</c> does.
+    /// </summary>
+    public static void ConfigureClient(IClientBuilder client, ClusteringSettings settings)
+    {
+        if (!settings.UsePostgres)
+        {
+            client.UseLocalhostClustering(settings.GatewayPort);
+            return;
+        }
+
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
+        });
+        client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = NpgsqlInvariant;
+            o.ConnectionString = settings.ConnectionString;
+        });
+    }
+
+    /// <summary>
     /// Applies the schema in the silo's first lifecycle stage, before membership, storage and reminders read their queries,
     /// so no one ever runs the scripts by hand. Waits for a database that is still starting (containers) up to a deadline.
     /// </summary>

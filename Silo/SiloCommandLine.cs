@@ -29,6 +29,8 @@ public static class SiloCommandLine
         };
         root.SetAction(async _ => await RunBrokerAsync(args));
         root.Subcommands.Add(InitDbCommand());
+        // Further process kinds (e.g. a standalone gateway) are subcommands here; Orleans clients get the silos'
+        // clustering from ClusteringSetup.ConfigureClient(client, ClusteringSettings.FromConfiguration(configuration)).
         return root;
     }
 
