@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Hosting;
 using Orleans.Kafka.Gateway;
 using Orleans.Kafka.Grains;
+using Orleans.Kafka.Grains.Cluster;
 using Orleans.Kafka.Grains.Partitions;
 using Microsoft.AspNetCore.Hosting;
 using Orleans.Kafka.Storage;
@@ -35,6 +36,7 @@ public static class BrokerHost
         {
             ClusteringSetup.Configure(silo, clustering, StorageName, Path.Combine(dataDirectory, "metadata"));
             silo.AddKafkaGrains();
+            silo.UseKafkaSiloIdentity(dataDirectory, broker.NodeId);
             silo.OpenPartitionsAtStartup();
         });
         builder.Services.AddKafkaGateway(builder.Configuration);
