@@ -10,6 +10,7 @@ using Orleans.Kafka.Cluster;
 using Orleans.Kafka.Gateway.Hosting;
 using Orleans.Kafka.Grains;
 using Orleans.Kafka.Grains.Cluster;
+using Orleans.Kafka.Storage;
 using Orleans.Kafka.Topics;
 using Orleans.TestingHost;
 
@@ -26,6 +27,8 @@ public sealed class ClusterGatewayFixture : IAsyncLifetime
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "okafka-gwcluster-" + Guid.NewGuid().ToString("N"));
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _reuse = new();
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
@@ -39,9 +42,11 @@ public sealed class ClusterGatewayFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(3);
         builder.ConfigureSilo((options, silo) =>
         {
-            var logDirs = Path.Combine(_root, options.SiloName);
+            // A silo started to replace a stopped one takes over its directory (and so its silo.id and partitions).
+            var logDirs = _reuse.TryDequeue(out var reused) ? reused : Path.Combine(_root, options.SiloName);
             var initialId = options.SiloName == "Primary" ? 1 : int.Parse(options.SiloName.AsSpan(options.SiloName.IndexOf('_', StringComparison.Ordinal) + 1), CultureInfo.InvariantCulture) + 1;
-            silo.AddMemoryGrainStorage("kafka");
+            // File grain state shared by all silos: topics survive a silo stopping, as with PostgreSQL in cluster mode.
+            silo.AddKafkaFileGrainStorage("kafka", o => o.RootDirectory = Path.Combine(_root, "metadata"));
             silo.AddKafkaGrains();
             silo.UseKafkaSiloIdentity(logDirs, initialId);
             silo.Services.Configure<BrokerOptions>(o => o.LogDirs = logDirs);
@@ -85,6 +90,22 @@ public sealed class ClusterGatewayFixture : IAsyncLifetime
             throw;
         }
     }
+
+    /// <summary>Stops the silo with <paramref name="siloId"/> gracefully.</summary>
+    public Task StopSiloAsync(int siloId) => Cluster.StopSiloAsync(SiloOf(siloId));
+
+    /// <summary>Starts a new silo on the stopped silo's directory: a new Orleans address, the same silo id and files.</summary>
+    public async Task StartSiloAgainAsync(int siloId, string logDirs)
+    {
+        _reuse.Enqueue(logDirs);
+        await Cluster.StartAdditionalSiloAsync();
+    }
+
+    public InProcessSiloHandle SiloOf(int siloId) =>
+        Cluster.Silos.Single(s => s.SiloHost.Services.GetRequiredService<ISiloIdentity>().SiloId == siloId);
+
+    public static string LogDirsOf(InProcessSiloHandle silo) =>
+        silo.SiloHost.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value.LogDirs;
 
     public static string Address(WebApplication gateway) =>
         "127.0.0.1:" + gateway.Services.GetRequiredService<BrokerEndpoint>().BoundEndPoint!.Port.ToString(CultureInfo.InvariantCulture);
