@@ -75,6 +75,33 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
     }
 
     [Fact]
+    public async Task Init_db_takes_the_database_from_DATABASE_URL()
+    {
+        var database = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync());
+        var url = $"postgres://{database.Username}@{database.Host}:{database.Port}/{database.Database}?sslmode=disable&application_name=okafka-init";
+
+        var (exitCode, output) = await RunSiloCommandAsync(new Dictionary<string, string> { ["DATABASE_URL"] = url }, "init-db");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(PostgresSchema.Scripts.Count, await CountAsync(database.ConnectionString, $"SELECT count(*) FROM {PostgresSchema.VersionTable}"));
+    }
+
+    [Fact]
+    public void Database_url_becomes_an_npgsql_connection_string()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(
+            Silo.PostgresConnectionString.FromUrl("postgresql://us%40er:p%3Ass@db.example:6543/kafka?sslmode=require"));
+
+        Assert.Equal("db.example", builder.Host);
+        Assert.Equal(6543, builder.Port);
+        Assert.Equal("kafka", builder.Database);
+        Assert.Equal("us@er", builder.Username);
+        Assert.Equal("p:ss", builder.Password);
+        Assert.Equal(SslMode.Require, builder.SslMode);
+        Assert.Throws<Silo.ClusteringConfigurationException>(() => Silo.PostgresConnectionString.FromUrl("mysql://h/db"));
+    }
+
+    [Fact]
     public async Task Silo_in_postgres_mode_without_a_database_refuses_to_start_with_a_clear_message()
     {
         var (exitCode, output) = await RunSiloCommandAsync("--Orleans:ClusteringMode=postgres", "--Kafka:listener.port=0");
@@ -149,7 +176,10 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunSiloCommandAsync(params string[] arguments)
+    private static Task<(int ExitCode, string Output)> RunSiloCommandAsync(params string[] arguments) =>
+        RunSiloCommandAsync(new Dictionary<string, string>(), arguments);
+
+    private static async Task<(int ExitCode, string Output)> RunSiloCommandAsync(Dictionary<string, string> environment, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -157,6 +187,7 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Orleans.Kafka.Silo.dll"));
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the silo executable");
