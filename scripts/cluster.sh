@@ -3,6 +3,8 @@
 #
 #   scripts/cluster.sh up [SILOS] [GATEWAYS]   start (defaults: 3 silos, 2 gateways)
 #   scripts/cluster.sh status                  processes, pids, ports
+#   scripts/cluster.sh add-silo                one more silo (next node.id, ports and log.dirs)
+#   scripts/cluster.sh remove-silo N           stop silo N gracefully (it leaves the cluster)
 #   scripts/cluster.sh down [--purge]          stop everything (and PostgreSQL if this script started it);
 #                                              --purge also deletes the state folder (database, partition logs)
 #
@@ -95,6 +97,50 @@ wait_listening() { # pid port logfile
   done
 }
 
+# The settings every process of the cluster shares (README "Cluster mode": what must match).
+common_args() {
+  COMMON=(
+    --Orleans:ClusteringMode=postgres
+    "--Orleans:ConnectionString=$(cat "$STATE/connection")"
+    "--Orleans:ClusterId=$CLUSTER_ID"
+    "--Orleans:ServiceId=$SERVICE_ID"
+    --Orleans:AdvertisedIPAddress=127.0.0.1
+    "--Kafka:cluster.id=$KAFKA_CLUSTER_ID"
+  )
+}
+
+# Silo i: its own node.id, ports and log.dirs; the shared settings otherwise.
+start_silo() {
+  local i=$1 kport=$((KAFKA_BASE + $1 - 1)) sport=$((SILO_BASE + $1 - 1)) gport=$((ORLEANS_GATEWAY_BASE + $1 - 1)) p
+  for p in "$kport" "$sport" "$gport"; do port_open "$p" && die "port $p is in use"; done
+  mkdir -p "$STATE/data/silo-$i"
+  common_args
+  spawn silo "$i" "$kport" "$sport" "$gport" "${COMMON[@]}" \
+    "--Orleans:SiloPort=$sport" "--Orleans:GatewayPort=$gport" \
+    "--Kafka:node.id=$i" "--Kafka:listener.port=$kport" "--Kafka:log.dirs=$STATE/data/silo-$i"
+}
+
+cmd_add_silo() {
+  [ -s "$PROCS" ] && [ -f "$STATE/connection" ] || die "no cluster (scripts/cluster.sh up)"
+  local i; i=$(awk -F'\t' '$1=="silo" && $2>m {m=$2} END {print m+1}' "$PROCS")
+  start_silo "$i"
+  wait_listening "$(tail -n 1 "$PROCS" | cut -f3)" $((KAFKA_BASE + i - 1)) "$LOGS/silo-$i.log"
+  log "silo $i joined: Kafka on 127.0.0.1:$((KAFKA_BASE + i - 1)), partitions in scripts/.cluster/data/silo-$i"
+}
+
+cmd_remove_silo() {
+  local id=${1:-} pid
+  [[ "$id" =~ ^[0-9]+$ ]] || die "usage: scripts/cluster.sh remove-silo N"
+  pid=$(awk -F'\t' -v id="$id" '$1=="silo" && $2==id {print $3}' "$PROCS" 2>/dev/null)
+  [ -n "$pid" ] && alive "$pid" || die "silo $id is not running"
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + 40))
+  while alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+  alive "$pid" && { log "silo $id ignored SIGTERM for 40 s: SIGKILL"; kill -KILL "$pid"; }
+  awk -F'\t' -v id="$id" '!($1=="silo" && $2==id)' "$PROCS" >"$PROCS.tmp" && mv "$PROCS.tmp" "$PROCS"
+  log "silo $id stopped (left the cluster); its partition files stay in scripts/.cluster/data/silo-$id"
+}
+
 cmd_up() {
   local silos=${1:-3} gateways=${2:-2}
   [[ "$silos" =~ ^[1-9][0-9]*$ ]] || die "SILOS must be a positive number, got '$silos'"
@@ -124,23 +170,10 @@ cmd_up() {
   log "init-db (log: $LOGS/init-db.log)"
   dotnet "$DLL" init-db --connection-string "$connection" >"$LOGS/init-db.log" 2>&1 || { cat "$LOGS/init-db.log"; die "init-db failed"; }
 
-  local common=(
-    --Orleans:ClusteringMode=postgres
-    "--Orleans:ConnectionString=$connection"
-    "--Orleans:ClusterId=$CLUSTER_ID"
-    "--Orleans:ServiceId=$SERVICE_ID"
-    --Orleans:AdvertisedIPAddress=127.0.0.1
-    "--Kafka:cluster.id=$KAFKA_CLUSTER_ID"
-  )
+  printf '%s' "$connection" >"$STATE/connection"
+  local common; common_args; common=("${COMMON[@]}")
   local i kport
-  for i in $(seq 1 "$silos"); do
-    kport=$((KAFKA_BASE + i - 1))
-    for p in "$kport" $((SILO_BASE + i - 1)) $((ORLEANS_GATEWAY_BASE + i - 1)); do port_open "$p" && die "port $p is in use"; done
-    mkdir -p "$STATE/data/silo-$i"
-    spawn silo "$i" "$kport" $((SILO_BASE + i - 1)) $((ORLEANS_GATEWAY_BASE + i - 1)) "${common[@]}" \
-      "--Orleans:SiloPort=$((SILO_BASE + i - 1))" "--Orleans:GatewayPort=$((ORLEANS_GATEWAY_BASE + i - 1))" \
-      "--Kafka:node.id=$i" "--Kafka:listener.port=$kport" "--Kafka:log.dirs=$STATE/data/silo-$i"
-  done
+  for i in $(seq 1 "$silos"); do start_silo "$i"; done
 
   # Standalone gateways are the executable's `gateway` command (Orleans clients of the cluster); older builds have none.
   local gateway_mode=no
@@ -210,5 +243,7 @@ case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   status) cmd_status ;;
   down) shift; cmd_down "$@" ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  add-silo) cmd_add_silo ;;
+  remove-silo) shift; cmd_remove_silo "$@" ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
