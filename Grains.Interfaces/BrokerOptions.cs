@@ -77,4 +77,12 @@ public sealed class BrokerOptions
     /// <summary>Pause between a partition's compaction passes (compacted topics); the partition's maintenance also asks for a pass.</summary>
     [ConfigurationKeyName("log.cleaner.backoff.ms")]
     public long LogCleanerBackoffMs { get; set; } = 15000;
+
+    /// <summary>KIP-848 consumer groups: a member that does not heartbeat within this time is removed.</summary>
+    [ConfigurationKeyName("group.consumer.session.timeout.ms")]
+    public int GroupConsumerSessionTimeoutMs { get; set; } = 45000;
+
+    /// <summary>KIP-848 consumer groups: the heartbeat interval the coordinator tells members to use.</summary>
+    [ConfigurationKeyName("group.consumer.heartbeat.interval.ms")]
+    public int GroupConsumerHeartbeatIntervalMs { get; set; } = 5000;
 }

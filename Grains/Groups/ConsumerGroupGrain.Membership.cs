@@ -9,6 +9,12 @@ public sealed partial class ConsumerGroupGrain
     public async Task<JoinGroupResult> Join(JoinGroupCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (IsConsumerProtocolGroup)
+        {
+            // Kafka 4.0 without group.consumer.migration.policy: a classic member cannot join a consumer group.
+            return JoinGroupResult.Failed(KafkaErrorCode.InconsistentGroupProtocol, command.MemberId);
+        }
+
         var answer = JoinTransition(command);
         if (!answer.IsCompleted || answer.Result.Error == KafkaErrorCode.None)
         {

@@ -47,7 +47,7 @@ public sealed partial class ConsumerGroupGrain
             return results;
         }
 
-        if (_members.Count == 0 && Stored.EmptySinceMs < 0)
+        if (_members.Count == 0 && ConsumerMemberCount == 0 && Stored.EmptySinceMs < 0)
         {
             Stored.EmptySinceMs = now;
         }
@@ -71,6 +71,11 @@ public sealed partial class ConsumerGroupGrain
     /// <summary>Kafka's checks of a commit against the group (GroupCoordinator.validateOffsetCommit and state rules).</summary>
     private KafkaErrorCode ValidateCommit(OffsetCommitCommand command)
     {
+        if (IsConsumerProtocolGroup)
+        {
+            return ValidateConsumerGroupCommit(command);
+        }
+
         var simple = command.GenerationId < 0 && command.MemberId.Length == 0 && command.GroupInstanceId is null;
         if (simple)
         {
@@ -142,7 +147,7 @@ public sealed partial class ConsumerGroupGrain
             return new OffsetDeleteResult(KafkaErrorCode.GroupIdNotFound, []);
         }
 
-        HashSet<string>? subscribed = null;
+        HashSet<string>? subscribed = ConsumerMemberCount > 0 ? [.. ConsumerGroup().SubscribedTopicNames()] : null;
         if (_members.Count > 0)
         {
             if (Stored.ProtocolType != ConsumerProtocolType)
@@ -209,7 +214,7 @@ public sealed partial class ConsumerGroupGrain
     /// </summary>
     private async Task ExpireOffsetsAsync()
     {
-        if (!Stored.Exists || _members.Count > 0 || _pending.Count > 0 || _groupState != GroupStates.Empty)
+        if (!Stored.Exists || _members.Count > 0 || _pending.Count > 0 || ConsumerMemberCount > 0 || _groupState != GroupStates.Empty)
         {
             return;
         }

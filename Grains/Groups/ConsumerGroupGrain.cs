@@ -89,6 +89,11 @@ public sealed partial class ConsumerGroupGrain(
 
     public Task<GroupDescription> Describe()
     {
+        if (IsConsumerProtocolGroup)
+        {
+            return Task.FromResult(DescribeConsumerGroupAsClassic());
+        }
+
         var exists = Stored.Exists || _members.Count > 0;
         if (!exists)
         {
@@ -107,7 +112,7 @@ public sealed partial class ConsumerGroupGrain(
 
     public async Task<KafkaErrorCode> Delete()
     {
-        if (_members.Count > 0 || _pending.Count > 0)
+        if (_members.Count > 0 || _pending.Count > 0 || ConsumerMemberCount > 0)
         {
             return KafkaErrorCode.NonEmptyGroup;
         }
@@ -139,6 +144,7 @@ public sealed partial class ConsumerGroupGrain(
     private async Task RemoveGroupAsync(string reason)
     {
         state.State = new ConsumerGroupState();
+        _consumer = null;
         _groupState = GroupStates.Empty;
         _leaderId = null;
         _retentionTimer?.Dispose();

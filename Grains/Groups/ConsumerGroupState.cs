@@ -29,6 +29,10 @@ public sealed class ConsumerGroupState
     /// <summary>Committed offsets by topic, then partition.</summary>
     [Id(5)]
     public Dictionary<string, Dictionary<int, CommittedOffset>> Offsets { get; set; } = [];
+
+    /// <summary>"classic" or "consumer" (KIP-848); for a consumer group <see cref="Generation"/> holds the group epoch.</summary>
+    [Id(6)]
+    public string GroupType { get; set; } = "classic";
 }
 
 /// <summary>One committed offset; <see cref="ExpireTimestampMs"/> is -1 unless the commit named a retention (OffsetCommit v2-v4).</summary>
