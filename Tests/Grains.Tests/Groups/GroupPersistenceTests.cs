@@ -57,9 +57,9 @@ public sealed class GroupPersistenceTests : IDisposable
         var registry = cluster.Client.GetGrain<IGroupRegistryGrain>(IGroupRegistryGrain.Key);
 
         // v2-v4's retention_time_ms gives a commit its own expiry; without it the broker's 7 days apply.
-        await kept.CommitOffsets(GroupOffsetTests.Simple(("t", 0, 1)) with { RetentionTimeMs = 300 });
+        await kept.CommitOffsets(GroupOffsetTests.Simple(("t", 0, 1)) with { RetentionTimeMs = 1500 });
         await kept.CommitOffsets(GroupOffsetTests.Simple(("t", 1, 2)));
-        await expiring.CommitOffsets(GroupOffsetTests.Simple(("t", 0, 3)) with { RetentionTimeMs = 300 });
+        await expiring.CommitOffsets(GroupOffsetTests.Simple(("t", 0, 3)) with { RetentionTimeMs = 1500 });
         Assert.Contains(expiringId, await registry.ListGroupIds());
 
         await WaitUntil(async () => !(await expiring.Describe()).Exists, "the group whose only offset expired to be removed");
