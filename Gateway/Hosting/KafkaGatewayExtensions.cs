@@ -66,6 +66,8 @@ public static class KafkaGatewayExtensions
         services.AddKafkaApiHandler<OffsetCommitHandler>();
         services.AddKafkaApiHandler<OffsetFetchHandler>();
         services.AddKafkaApiHandler<OffsetDeleteHandler>();
+        services.AddKafkaApiHandler<ConsumerGroupHeartbeatHandler>();
+        services.AddKafkaApiHandler<ConsumerGroupDescribeHandler>();
         return services;
     }
 
