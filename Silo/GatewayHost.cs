@@ -20,14 +20,14 @@ public static class GatewayHost
     public const string Verb = "gateway";
 
     /// <summary>
-    /// Builds the gateway. <paramref name="clustering"/> configures how the client finds the silos; the default is
-    /// localhost clustering against <c>Orleans:GatewayPort</c> (the embedded broker's silo). Cluster mode passes the
-    /// same clustering (e.g. ADO.NET/PostgreSQL) as its silos.
+    /// Builds the gateway. <paramref name="clustering"/> configures how the client finds the silos; the default reads the
+    /// same <c>Orleans</c> settings as the silos (<see cref="ClusteringSetup.ConfigureClient"/>): localhost clustering
+    /// against <c>Orleans:GatewayPort</c> in embedded mode, the PostgreSQL membership table in cluster mode.
     /// </summary>
     public static WebApplication Build(string[] args, Action<IClientBuilder, IConfiguration>? clustering = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        builder.UseOrleansClient(client => (clustering ?? UseLocalhost)(client, builder.Configuration));
+        builder.UseOrleansClient(client => (clustering ?? UseSiloClustering)(client, builder.Configuration));
         builder.Services.AddKafkaGateway(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKafka());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -35,18 +35,7 @@ public static class GatewayHost
         return builder.Build();
     }
 
-    /// <summary>Whether <paramref name="args"/> ask for gateway mode; <paramref name="rest"/> are the remaining arguments.</summary>
-    public static bool IsGatewayMode(string[] args, out string[] rest)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        var gateway = args.Length > 0 && string.Equals(args[0], Verb, StringComparison.OrdinalIgnoreCase);
-        rest = gateway ? args[1..] : args;
-        return gateway;
-    }
-
-    private static void UseLocalhost(IClientBuilder client, IConfiguration configuration)
-    {
-        var orleans = configuration.GetSection(OrleansHostOptions.SectionName).Get<OrleansHostOptions>() ?? new OrleansHostOptions();
-        client.UseLocalhostClustering(orleans.GatewayPort);
-    }
+    /// <summary>The silos' clustering (localhost in embedded mode, ADO.NET/PostgreSQL in cluster mode), read from configuration.</summary>
+    private static void UseSiloClustering(IClientBuilder client, IConfiguration configuration) =>
+        ClusteringSetup.ConfigureClient(client, ClusteringSettings.FromConfiguration(configuration));
 }

@@ -29,9 +29,42 @@ public static class SiloCommandLine
         };
         root.SetAction(async _ => await RunBrokerAsync(args));
         root.Subcommands.Add(InitDbCommand());
-        // Further process kinds (e.g. a standalone gateway) are subcommands here; Orleans clients get the silos'
+        root.Subcommands.Add(GatewayCommand());
+        // Further process kinds are subcommands here; Orleans clients get the silos'
         // clustering from ClusteringSetup.ConfigureClient(client, ClusteringSettings.FromConfiguration(configuration)).
         return root;
+    }
+
+    /// <summary><c>gateway</c>: a stateless Kafka gateway (Orleans client + Kafka listener); settings as for the broker.</summary>
+    private static Command GatewayCommand()
+    {
+        var command = new Command(GatewayHost.Verb, "Run a standalone Kafka gateway: an Orleans client of the cluster with a Kafka listener and no state (give it a unique --Kafka:node.id)")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.SetAction(async parse => await RunGatewayAsync([.. parse.UnmatchedTokens]));
+        return command;
+    }
+
+    private static async Task<int> RunGatewayAsync(string[] args)
+    {
+        Microsoft.AspNetCore.Builder.WebApplication app;
+        try
+        {
+            app = GatewayHost.Build(args);
+        }
+        catch (ClusteringConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync($"configuration error: {e.Message}");
+            return 2;
+        }
+
+        await using (app)
+        {
+            await app.RunAsync();
+        }
+
+        return 0;
     }
 
     private static async Task<int> RunBrokerAsync(string[] args)
