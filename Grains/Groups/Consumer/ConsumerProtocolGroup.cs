@@ -179,6 +179,10 @@ public sealed class ConsumerProtocolGroup
             member.AssignmentChanged = true;
         }
 
+        member.RevocationDeadlineMs = member.State != MemberReconciliationState.UnrevokedPartitions ? 0
+            : member.RevocationDeadlineMs > 0 ? member.RevocationDeadlineMs
+            : nowMs + member.RebalanceTimeoutMs;
+
         // Kafka answers with the assignment when it changed, or when the member sent its owned partitions (a full request).
         IReadOnlyList<TopicIdPartitions>? assignment = null;
         if (member.AssignmentChanged || c.OwnedPartitions is not null || c.MemberEpoch == 0)
@@ -190,10 +194,12 @@ public sealed class ConsumerProtocolGroup
         return new ConsumerHeartbeatResult(KafkaErrorCode.None, null, member.MemberId, member.MemberEpoch, heartbeatIntervalMs, assignment);
     }
 
-    /// <summary>Removes members whose session ran out; returns their ids.</summary>
+    /// <summary>Removes members whose session ran out or who did not revoke within their rebalance timeout; returns their ids.</summary>
     public IReadOnlyList<string> ExpireMembers(long nowMs)
     {
-        var expired = _members.Values.Where(m => m.SessionDeadlineMs <= nowMs).Select(m => m.MemberId).ToList();
+        var expired = _members.Values
+            .Where(m => m.SessionDeadlineMs <= nowMs || (m.RevocationDeadlineMs > 0 && m.RevocationDeadlineMs <= nowMs))
+            .Select(m => m.MemberId).ToList();
         foreach (var id in expired)
         {
             RemoveMember(id);

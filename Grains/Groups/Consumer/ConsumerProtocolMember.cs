@@ -57,6 +57,12 @@ public sealed class ConsumerProtocolMember(string memberId)
     /// <summary>Unix ms after which the member is removed unless it heartbeats.</summary>
     public long SessionDeadlineMs { get; set; }
 
+    /// <summary>
+    /// Unix ms by which a member asked to revoke partitions must have done so (its rebalance timeout), else it is
+    /// removed as Kafka fences it; 0 while nothing is pending revocation.
+    /// </summary>
+    public long RevocationDeadlineMs { get; set; }
+
     /// <summary>True when the member's assignment or epoch changed since the last answer that carried it.</summary>
     public bool AssignmentChanged { get; set; } = true;
 }

@@ -96,6 +96,26 @@ public sealed class ConsumerProtocolGroupTests
     }
 
     [Fact]
+    public void A_member_that_does_not_revoke_within_its_rebalance_timeout_is_removed()
+    {
+        var a = Beat("a", 0);
+        Beat("b", 0);
+        Beat("a", a.MemberEpoch);
+        Assert.Equal(MemberReconciliationState.UnrevokedPartitions, _group.Members["a"].State);
+
+        // Both keep heartbeating (sessions alive) but a never reports the revocation: after 30 s it is fenced.
+        _now += 29_000;
+        Beat("a", a.MemberEpoch);
+        Beat("b", _group.Members["b"].MemberEpoch, []);
+        Assert.Empty(_group.ExpireMembers(_now));
+        _now += 1_000;
+        Beat("a", a.MemberEpoch);
+        Beat("b", _group.Members["b"].MemberEpoch, []);
+
+        Assert.Equal(["a"], _group.ExpireMembers(_now));
+    }
+
+    [Fact]
     public void A_stale_or_future_epoch_is_fenced_and_an_unknown_member_is_unknown()
     {
         var a = Beat("a", 0);
