@@ -15,6 +15,9 @@ namespace Orleans.Kafka.Grains.Groups.Consumer;
 /// </summary>
 public sealed class ConsumerProtocolGroup
 {
+    /// <summary>Kafka's INVALID_REGULAR_EXPRESSION (128), which the shared error enum does not name yet.</summary>
+    public const KafkaErrorCode InvalidRegularExpression = (KafkaErrorCode)128;
+
     /// <summary>Regex subscriptions are matched with .NET's engine (Kafka uses RE2/J) under this timeout.</summary>
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
 
@@ -109,7 +112,7 @@ public sealed class ConsumerProtocolGroup
 
         if (c.SubscribedTopicRegex is { Length: > 0 } regex && CompileRegex(regex) is null)
         {
-            return ConsumerHeartbeatResult.Failed(KafkaErrorCode.InvalidRequest, $"SubscribedTopicRegex `{regex}` is not a valid regular expression.");
+            return ConsumerHeartbeatResult.Failed(InvalidRegularExpression, $"SubscribedTopicRegex `{regex}` is not a valid regular expression.");
         }
 
         return null;
@@ -129,7 +132,18 @@ public sealed class ConsumerProtocolGroup
                 return ConsumerHeartbeatResult.Failed(KafkaErrorCode.UnknownMemberId, $"Member {c.MemberId} is not a member of the group.");
             }
 
-            RemoveMember(c.MemberId);
+            var leaving = _members[c.MemberId];
+            if (c.MemberEpoch == -2 && leaving.InstanceId is not null)
+            {
+                // A static member leaving temporarily keeps its place (and partitions) for one session timeout.
+                leaving.StaticLeft = true;
+                leaving.SessionDeadlineMs = nowMs + sessionTimeoutMs;
+            }
+            else
+            {
+                RemoveMember(c.MemberId);
+            }
+
             return new ConsumerHeartbeatResult(KafkaErrorCode.None, null, c.MemberId, c.MemberEpoch, 0, null);
         }
 
@@ -138,15 +152,32 @@ public sealed class ConsumerProtocolGroup
         if (c.MemberEpoch == 0)
         {
             var id = string.IsNullOrEmpty(c.MemberId) ? newMemberId() : c.MemberId;
-            if (_members.ContainsKey(id))
+            var previous = c.InstanceId is null ? null : _members.Values.FirstOrDefault(m => m.InstanceId == c.InstanceId && m.MemberId != id);
+            if (previous is { StaticLeft: false })
             {
-                // A member rejoining with epoch 0 has dropped its partitions: start it afresh.
-                _members.Remove(id);
+                return ConsumerHeartbeatResult.Failed(KafkaErrorCode.UnreleasedInstanceId,
+                    $"Static member {c.InstanceId} with epoch {previous.MemberEpoch} is currently active with member id {previous.MemberId}.");
             }
 
-            member = new ConsumerProtocolMember(id) { ClientId = c.ClientId, ClientHost = c.ClientHost };
-            _members[id] = member;
-            bump = true;
+            if (previous is not null)
+            {
+                // The static member is back under a new member id: it takes over its old place without a new group epoch.
+                member = previous.ReplacedBy(id, c.ClientId, c.ClientHost);
+                _members.Remove(previous.MemberId);
+                _members[id] = member;
+                if (_target.Remove(previous.MemberId, out var target))
+                {
+                    _target[id] = target;
+                }
+            }
+            else
+            {
+                // A member rejoining with epoch 0 under its old id has dropped its partitions: start it afresh.
+                _members.Remove(id);
+                member = new ConsumerProtocolMember(id) { ClientId = c.ClientId, ClientHost = c.ClientHost };
+                _members[id] = member;
+                bump = true;
+            }
         }
         else
         {
@@ -163,6 +194,7 @@ public sealed class ConsumerProtocolGroup
             }
         }
 
+        member.StaticLeft = false;
         bump |= ApplySubscription(member, c);
         member.SessionDeadlineMs = nowMs + sessionTimeoutMs;
         if (bump)

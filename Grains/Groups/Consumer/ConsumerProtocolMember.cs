@@ -65,4 +65,29 @@ public sealed class ConsumerProtocolMember(string memberId)
 
     /// <summary>True when the member's assignment or epoch changed since the last answer that carried it.</summary>
     public bool AssignmentChanged { get; set; } = true;
+
+    /// <summary>A static member that left with epoch -2: its place and assignment wait for it until its session ends.</summary>
+    public bool StaticLeft { get; set; }
+
+    /// <summary>The same static member under the new member id it rejoined with: epoch, assignment and subscription carry over.</summary>
+    public ConsumerProtocolMember ReplacedBy(string memberId, string clientId, string clientHost) => new(memberId)
+    {
+        InstanceId = InstanceId,
+        RackId = RackId,
+        ClientId = clientId,
+        ClientHost = clientHost,
+        RebalanceTimeoutMs = RebalanceTimeoutMs,
+        SubscribedTopicNames = SubscribedTopicNames,
+        SubscribedTopicRegex = SubscribedTopicRegex,
+        CompiledRegex = CompiledRegex,
+        ServerAssignor = ServerAssignor,
+        SubscribedTopicIds = SubscribedTopicIds,
+        MemberEpoch = MemberEpoch,
+        PreviousMemberEpoch = PreviousMemberEpoch,
+        State = State,
+        Assigned = Assigned,
+        PendingRevocation = PendingRevocation,
+        RevocationDeadlineMs = RevocationDeadlineMs,
+        AssignmentChanged = true,
+    };
 }

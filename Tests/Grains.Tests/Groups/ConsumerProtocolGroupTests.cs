@@ -116,6 +116,38 @@ public sealed class ConsumerProtocolGroupTests
     }
 
     [Fact]
+    public void A_static_member_leaving_with_minus_two_gets_its_partitions_back_under_a_new_member_id()
+    {
+        ConsumerHeartbeatResult Static(string member, int epoch, IReadOnlyList<TopicIdPartitions>? owned = null) =>
+            _group.Heartbeat(new ConsumerHeartbeatCommand(member, epoch, "instance-1", null, epoch == 0 ? 30_000 : -1,
+                epoch == 0 ? ["orders"] : null, null, null, owned), _now, SessionMs, 100, () => "generated");
+        var a = Static("a1", 0);
+        var b = Beat("b", 0);
+        var aRevoke = Static("a1", a.MemberEpoch, Owned(a));
+        var aDone = Static("a1", aRevoke.MemberEpoch, Owned(aRevoke));
+        Beat("b", b.MemberEpoch, []);
+        var epoch = _group.GroupEpoch;
+
+        Assert.Equal(-2, Static("a1", -2).MemberEpoch);
+        var back = Static("a2", 0);
+
+        Assert.Equal(aDone.MemberEpoch, back.MemberEpoch);
+        Assert.Equal(Partitions(aDone), Partitions(back));
+        Assert.Equal(epoch, _group.GroupEpoch);
+        Assert.DoesNotContain("a1", _group.Members.Keys);
+    }
+
+    [Fact]
+    public void A_second_active_member_with_the_same_instance_id_is_refused()
+    {
+        _group.Heartbeat(new ConsumerHeartbeatCommand("a1", 0, "instance-1", null, 1000, ["orders"], null, null, null), _now, SessionMs, 100, () => "x");
+
+        var clash = _group.Heartbeat(new ConsumerHeartbeatCommand("a2", 0, "instance-1", null, 1000, ["orders"], null, null, null), _now, SessionMs, 100, () => "x");
+
+        Assert.Equal(KafkaErrorCode.UnreleasedInstanceId, clash.Error);
+    }
+
+    [Fact]
     public void A_stale_or_future_epoch_is_fenced_and_an_unknown_member_is_unknown()
     {
         var a = Beat("a", 0);
@@ -177,7 +209,7 @@ public sealed class ConsumerProtocolGroupTests
     {
         Assert.Equal(KafkaErrorCode.UnsupportedAssignor,
             ConsumerProtocolGroup.Validate(new ConsumerHeartbeatCommand("m", 0, null, null, 1000, ["t"], null, "sticky", null))!.Error);
-        Assert.Equal(KafkaErrorCode.InvalidRequest,
+        Assert.Equal(ConsumerProtocolGroup.InvalidRegularExpression,
             ConsumerProtocolGroup.Validate(new ConsumerHeartbeatCommand("m", 0, null, null, 1000, null, "(", null, null))!.Error);
         Assert.Equal(KafkaErrorCode.InvalidRequest,
             ConsumerProtocolGroup.Validate(new ConsumerHeartbeatCommand("m", 0, null, null, 1000, null, null, null, null))!.Error);
