@@ -73,6 +73,19 @@ public sealed class ConsumerGroupProtocolTests(ConsumerProtocolBrokerFixture fix
     }
 
     [Fact]
+    public async Task A_regex_subscription_receives_a_topic_created_after_the_consumer_joined()
+    {
+        var config = Config(fixture.BootstrapServers, "kip848-regex-g");
+        config.TopicMetadataRefreshIntervalMs = 1000;
+        await using var consumer = GroupConsumer.Start(config, "^kip848-rx-.*", "rx");
+        await Eventually.TrueAsync(() => consumer.LastError is null, RebalanceWait, () => consumer.ToString());
+
+        await KafkaClients.CreateTopicAsync(fixture.BootstrapServers, "kip848-rx-late", 3);
+
+        await Eventually.TrueAsync(() => consumer.Owned.Count == 3, RebalanceWait, () => "never got the new topic's partitions: " + consumer);
+    }
+
+    [Fact]
     public async Task Committed_offsets_resume_exactly_across_a_broker_restart()
     {
         const int perPartition = 50, partitions = 4, commitAfter = 100;
