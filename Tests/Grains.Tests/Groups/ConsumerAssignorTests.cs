@@ -132,4 +132,55 @@ public sealed class ConsumerAssignorTests
         Assert.Equal(2, result["m1"].Count);
         Assert.Equal(2, result["m2"].Count);
     }
+
+    [Theory]
+    [InlineData("uniform")]
+    [InlineData("range")]
+    public void Random_groups_get_every_subscribed_partition_exactly_once_and_only_to_a_subscriber(string name)
+    {
+        var assignor = PartitionAssignors.Find(name)!;
+        var random = new Random(848);
+        for (var round = 0; round < 200; round++)
+        {
+            var topics = Enumerable.Range(0, random.Next(1, 5)).Select(_ => Guid.NewGuid()).ToList();
+            var counts = topics.ToDictionary(t => t, _ => random.Next(1, 20));
+            var previous = new Dictionary<string, IReadOnlySet<TopicIdPartition>>();
+            var members = Enumerable.Range(0, random.Next(1, 8))
+                .Select(i => Member($"m{i}", topics.Where(_ => random.Next(3) > 0).DefaultIfEmpty(topics[0])))
+                .ToList();
+            for (var step = 0; step < 3; step++)
+            {
+                var result = assignor.Assign(
+                    [.. members.Select(m => Member(m.MemberId, m.SubscribedTopics, previous.GetValueOrDefault(m.MemberId)))], counts);
+                var subscribed = counts.Where(c => members.Any(m => m.SubscribedTopics.Contains(c.Key))).ToDictionary();
+                AssertEachPartitionOnce(result, subscribed);
+                foreach (var m in members)
+                {
+                    Assert.All(result[m.MemberId], p => Assert.Contains(p.TopicId, m.SubscribedTopics));
+                }
+
+                previous = result.ToDictionary();
+                members.RemoveAt(random.Next(members.Count));
+                members.Add(Member($"n{round}-{step}", topics));
+            }
+        }
+    }
+
+    [Fact]
+    public void Uniform_balances_a_large_homogeneous_group_to_within_one_partition()
+    {
+        var topics = Enumerable.Range(0, 30).Select(_ => Guid.NewGuid()).ToList();
+        var counts = topics.ToDictionary(t => t, _ => 100);
+        var members = Enumerable.Range(0, 100).Select(i => Member($"m{i:D3}", topics)).ToList();
+        var uniform = new UniformAssignor();
+
+        var first = uniform.Assign(members, counts);
+        var second = uniform.Assign(
+            [.. members.Skip(1).Select(m => Member(m.MemberId, topics, first[m.MemberId])), Member("new-1", topics), Member("new-2", topics)], counts);
+
+        AssertEachPartitionOnce(second, counts);
+        Assert.InRange(second.Values.Max(s => s.Count) - second.Values.Min(s => s.Count), 0, 1);
+        var moved = second.Where(kv => first.ContainsKey(kv.Key)).Sum(kv => first[kv.Key].Count - kv.Value.Intersect(first[kv.Key]).Count());
+        Assert.InRange(moved, 0, 60);
+    }
 }
