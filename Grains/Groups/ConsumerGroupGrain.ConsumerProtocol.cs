@@ -109,6 +109,29 @@ public sealed partial class ConsumerGroupGrain
     private KafkaErrorCode ValidateConsumerGroupCommit(OffsetCommitCommand command) =>
         ConsumerGroup().ValidateOffsetCommit(command.MemberId, command.GenerationId);
 
+    /// <summary>
+    /// An empty consumer group becomes a classic one again on a JoinGroup (Kafka converts empty groups either way);
+    /// offsets and the generation counter stay. False while the consumer group has members.
+    /// </summary>
+    private bool TryRevertEmptyConsumerGroupToClassic()
+    {
+        if (ConsumerMemberCount > 0)
+        {
+            return false;
+        }
+
+        _consumer = null;
+        _consumerTimer?.Dispose();
+        _consumerTimer = null;
+        if (Stored.GroupType != "classic")
+        {
+            Stored.GroupType = "classic";
+            _dirty = true;
+        }
+
+        return true;
+    }
+
     /// <summary>The group's state machine, created (at the persisted epoch) on first use.</summary>
     private ConsumerProtocolGroup ConsumerGroup()
     {

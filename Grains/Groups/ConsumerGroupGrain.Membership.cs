@@ -9,9 +9,9 @@ public sealed partial class ConsumerGroupGrain
     public async Task<JoinGroupResult> Join(JoinGroupCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (IsConsumerProtocolGroup)
+        if (IsConsumerProtocolGroup && !TryRevertEmptyConsumerGroupToClassic())
         {
-            // Kafka 4.0 without group.consumer.migration.policy: a classic member cannot join a consumer group.
+            // A classic member cannot join a consumer group that has members (Kafka without online migration).
             return JoinGroupResult.Failed(KafkaErrorCode.InconsistentGroupProtocol, command.MemberId);
         }
 

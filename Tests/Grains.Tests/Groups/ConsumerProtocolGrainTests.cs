@@ -166,6 +166,24 @@ public sealed class ConsumerProtocolGrainTests(ConsumerProtocolClusterFixture fi
     }
 
     [Fact]
+    public async Task An_empty_consumer_group_becomes_classic_on_JoinGroup_keeping_its_offsets()
+    {
+        var topic = await NewTopic(1);
+        var group = _grains.Group(NewGroupId());
+        var a = new Member(group, "a", [topic]);
+        await a.Beat();
+        Assert.Equal(KafkaErrorCode.None, Assert.Single(await group.CommitOffsets(new OffsetCommitCommand(a.Epoch, "a", null, -1,
+            [new OffsetCommitEntry(topic, 0, 7, -1, null)]))).Error);
+        await a.Leave();
+
+        var joined = await group.JoinOk(JoinCommand());
+
+        Assert.Equal("classic", (await group.Describe()).GroupType);
+        Assert.Equal(7, Assert.Single((await group.FetchOffsets(null, false)).Offsets).Offset);
+        Assert.True(joined.GenerationId > a.Epoch);
+    }
+
+    [Fact]
     public async Task Offset_commits_from_members_are_checked_against_the_member_epoch()
     {
         var topic = await NewTopic(1);
