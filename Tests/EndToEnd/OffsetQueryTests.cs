@@ -9,7 +9,7 @@ using ErrorCode = Confluent.Kafka.ErrorCode;
 /// <summary>ListOffsets and fetch positioning as librdkafka uses them: watermarks, offsetsForTimes, seek, offset reset.</summary>
 public sealed class OffsetQueryTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
-    private static readonly long BaseTimestamp = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    private static readonly long BaseTimestamp = RecentTimestamps.Base;
 
     [Fact]
     public async Task Watermarks_are_zero_for_an_empty_partition_and_follow_appends()

@@ -131,7 +131,7 @@ public sealed class ProduceConsumeTests(BrokerFixture fixture) : IClassFixture<B
 /// <summary>Deterministic keyed records with headers, null/empty values and explicit timestamps.</summary>
 internal static class GeneratedRecords
 {
-    private static readonly long BaseTimestamp = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    private static readonly long BaseTimestamp = RecentTimestamps.Base;
 
     public static List<Message<byte[], byte[]>> Make(int count, int seed)
     {
