@@ -132,4 +132,5 @@ public enum KafkaErrorCode : short
     InvalidVoterKey = 125,
     DuplicateVoter = 126,
     VoterNotFound = 127,
+    InvalidRegularExpression = 128,
 }

@@ -19,6 +19,7 @@ public sealed class KafkaErrorCodeTests
     [InlineData(KafkaErrorCode.UnknownTopicId, 100)]
     [InlineData(KafkaErrorCode.TransactionAbortable, 120)]
     [InlineData(KafkaErrorCode.VoterNotFound, 127)]
+    [InlineData(KafkaErrorCode.InvalidRegularExpression, 128)]
     public void Codes_match_kafka(KafkaErrorCode code, short expected)
     {
         Assert.Equal(expected, (short)code);

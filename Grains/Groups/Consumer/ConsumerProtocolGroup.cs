@@ -15,9 +15,6 @@ namespace Orleans.Kafka.Grains.Groups.Consumer;
 /// </summary>
 public sealed class ConsumerProtocolGroup
 {
-    /// <summary>Kafka's INVALID_REGULAR_EXPRESSION (128), which the shared error enum does not name yet.</summary>
-    public const KafkaErrorCode InvalidRegularExpression = (KafkaErrorCode)128;
-
     /// <summary>Regex subscriptions are matched with .NET's engine (Kafka uses RE2/J) under this timeout.</summary>
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
 
@@ -112,7 +109,7 @@ public sealed class ConsumerProtocolGroup
 
         if (c.SubscribedTopicRegex is { Length: > 0 } regex && CompileRegex(regex) is null)
         {
-            return ConsumerHeartbeatResult.Failed(InvalidRegularExpression, $"SubscribedTopicRegex `{regex}` is not a valid regular expression.");
+            return ConsumerHeartbeatResult.Failed(KafkaErrorCode.InvalidRegularExpression, $"SubscribedTopicRegex `{regex}` is not a valid regular expression.");
         }
 
         return null;

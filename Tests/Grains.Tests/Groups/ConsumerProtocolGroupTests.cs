@@ -209,7 +209,7 @@ public sealed class ConsumerProtocolGroupTests
     {
         Assert.Equal(KafkaErrorCode.UnsupportedAssignor,
             ConsumerProtocolGroup.Validate(new ConsumerHeartbeatCommand("m", 0, null, null, 1000, ["t"], null, "sticky", null))!.Error);
-        Assert.Equal(ConsumerProtocolGroup.InvalidRegularExpression,
+        Assert.Equal(KafkaErrorCode.InvalidRegularExpression,
             ConsumerProtocolGroup.Validate(new ConsumerHeartbeatCommand("m", 0, null, null, 1000, null, "(", null, null))!.Error);
         Assert.Equal(KafkaErrorCode.InvalidRequest,
             ConsumerProtocolGroup.Validate(new ConsumerHeartbeatCommand("m", 0, null, null, 1000, null, null, null, null))!.Error);
