@@ -85,8 +85,9 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
 
     /// <summary>
     /// Runs one partition's grain call; a failure of the call itself (not a Kafka error it returns) becomes
-    /// <paramref name="onError"/> with a retriable code: REQUEST_TIMED_OUT for a timeout, KAFKA_STORAGE_ERROR when the
-    /// log could not be read or written, else UNKNOWN_SERVER_ERROR.
+    /// <paramref name="onError"/> with a retriable code: NOT_LEADER_OR_FOLLOWER when the partition's silo is down,
+    /// REQUEST_TIMED_OUT for a timeout, KAFKA_STORAGE_ERROR when the log could not be read or written, else
+    /// UNKNOWN_SERVER_ERROR.
     /// </summary>
     public async Task<T> GuardAsync<T>(Task<T> call, string topic, int partition, Func<KafkaErrorCode, T> onError)
     {
@@ -105,7 +106,16 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
                 IOException or UnauthorizedAccessException => KafkaErrorCode.KafkaStorageError,
                 _ => KafkaErrorCode.UnknownServerError,
             };
-            LogPartitionCallFailed(logger, ex, topic, partition, code);
+            if (code == KafkaErrorCode.NotLeaderOrFollower)
+            {
+                // Expected while a silo is down: one line per refused call, without the stack.
+                LogPartitionUnavailable(logger, topic, partition, ex.GetType().Name);
+            }
+            else
+            {
+                LogPartitionCallFailed(logger, ex, topic, partition, code);
+            }
+
             return onError(code);
         }
     }
@@ -124,6 +134,9 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
 
         return false;
     }
+
+    [LoggerMessage(EventId = 1041, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition} is unavailable ({Reason}): its silo is down; answering NOT_LEADER_OR_FOLLOWER")]
+    private static partial void LogPartitionUnavailable(ILogger logger, string topic, int partition, string reason);
 
     [LoggerMessage(EventId = 1040, Level = LogLevel.Warning, Message = "Call to partition {Topic}-{Partition} failed; answering {Error}")]
     private static partial void LogPartitionCallFailed(ILogger logger, Exception exception, string topic, int partition, KafkaErrorCode error);
