@@ -7,7 +7,7 @@ using static Orleans.Kafka.Protocol.DescribeClusterResponse;
 namespace Orleans.Kafka.Gateway.Apis;
 
 /// <summary>
-/// DescribeCluster v0-v1: the brokers (the live gateways, as in Metadata), cluster id and controller (this gateway).
+/// DescribeCluster v0-v1: the brokers (the live gateways, as in Metadata), cluster id and controller (the lowest live node id).
 /// Only endpoint type 1 (brokers) is served.
 /// </summary>
 internal sealed class DescribeClusterHandler(BrokerEndpoint endpoint, GatewayDirectory directory, IOptions<BrokerOptions> options) : KafkaApiHandler<DescribeClusterRequest, DescribeClusterResponse>
@@ -27,7 +27,7 @@ internal sealed class DescribeClusterHandler(BrokerEndpoint endpoint, GatewayDir
         var response = new DescribeClusterResponse
         {
             ClusterId = options.Value.ClusterId,
-            ControllerId = endpoint.NodeId,
+            ControllerId = directory.ControllerId(),
             Brokers = [],
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? AuthorizedOperations.Cluster : AuthorizedOperations.NotRequested,
         };

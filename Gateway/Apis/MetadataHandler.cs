@@ -9,7 +9,7 @@ using static Orleans.Kafka.Protocol.MetadataResponse;
 namespace Orleans.Kafka.Gateway.Apis;
 
 /// <summary>
-/// Metadata v0-v12: the live gateways as the cluster's brokers (this one as controller), and the requested (or all)
+/// Metadata v0-v12: the live gateways as the cluster's brokers (the lowest node id as controller), and the requested (or all)
 /// topics with partitions, leaders and replicas; auto-creates missing topics when both the client and
 /// auto.create.topics.enable allow it.
 /// <para>Topic metadata names silo ids (a partition's leader is the silo owning its files); the
@@ -36,7 +36,7 @@ internal sealed class MetadataHandler(
         {
             Brokers = [new MetadataResponseBroker { NodeId = endpoint.NodeId, Host = endpoint.Host(context.LocalEndPoint), Port = endpoint.Port(context.LocalEndPoint), Rack = null }],
             ClusterId = _options.ClusterId,
-            ControllerId = endpoint.NodeId,
+            ControllerId = directory.ControllerId(),
             Topics = [],
         };
         foreach (var gateway in directory.OtherGateways())

@@ -22,6 +22,21 @@ public sealed class GatewayDirectory(BrokerEndpoint endpoint, ISiloIdentity? col
     /// <summary>The live gateways other than this one, by node id.</summary>
     public IEnumerable<GatewayRegistration> OtherGateways() => _view.Gateways.Where(g => g.NodeId != endpoint.NodeId);
 
+    /// <summary>
+    /// The controller every gateway names: the lowest live node id (this gateway counted), so all gateways agree as
+    /// Kafka's brokers do. Any gateway serves admin requests, so which one it is matters only for agreement.
+    /// </summary>
+    public int ControllerId()
+    {
+        var lowest = endpoint.NodeId;
+        foreach (var gateway in _view.Gateways)
+        {
+            lowest = Math.Min(lowest, gateway.NodeId);
+        }
+
+        return lowest;
+    }
+
     /// <summary>Whether silo <paramref name="siloId"/> is live (always true while silo ids are unknown).</summary>
     public bool IsSiloLive(int siloId) => _view.LiveSiloIds is not { } live || live.Contains(siloId);
 
