@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 namespace Orleans.Kafka.EndToEnd;
 
 /// <summary>Cluster mode against a real PostgreSQL: the schema installer, <c>init-db</c>, and silos forming one cluster.</summary>
+[Collection(PostgresClusterCollection.Name)]
 public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHelper log) : IClassFixture<PostgresServer>
 {
     [Fact]
@@ -197,4 +198,15 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout + await stderr);
     }
+}
+
+/// <summary>
+/// The PostgreSQL cluster tests run alone, after the parallel ones: with other brokers starting and stopping beside
+/// them on the two cores, the two-silo test was seen to hang in full runs while it passes on its own. Running it
+/// apart keeps CI reliable; the hang itself is recorded as an open point of the cluster-mode issue.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PostgresClusterCollection
+{
+    public const string Name = "PostgreSQL cluster";
 }
