@@ -1,12 +1,23 @@
+using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 
 namespace Orleans.Kafka.EndToEnd;
 
-/// <summary>A broker for KIP-848 tests: members are told to heartbeat every 500 ms so assignments move quickly.</summary>
+/// <summary>
+/// A broker for KIP-848 tests: members are told to heartbeat every 500 ms so assignments move quickly, and a member that
+/// stops heartbeating is expired after 6 s (Kafka's 45 s default would make the killed-member test wait that long).
+/// </summary>
 public sealed class ConsumerProtocolBrokerFixture : IAsyncLifetime
 {
-    public static readonly string[] Args = [.. GroupBrokerFixture.Args, "--Kafka:group.consumer.heartbeat.interval.ms=500"];
+    public const int SessionTimeoutMs = 6000;
+
+    public static readonly string[] Args =
+    [
+        .. GroupBrokerFixture.Args,
+        "--Kafka:group.consumer.heartbeat.interval.ms=500",
+        $"--Kafka:group.consumer.session.timeout.ms={SessionTimeoutMs}",
+    ];
 
     private readonly TempDirectory _directory = new();
     private InProcessBroker? _broker;
@@ -70,6 +81,33 @@ public sealed class ConsumerGroupProtocolTests(ConsumerProtocolBrokerFixture fix
         Assert.Equal("uniform", described.PartitionAssignor);
         Assert.Equal(2, described.Members.Count);
         Assert.Equal(Partitions, described.Members.Sum(m => m.Assignment.TopicPartitions.Count));
+    }
+
+    [Fact]
+    public async Task A_member_killed_without_leaving_loses_its_partitions_only_after_the_broker_side_session_timeout()
+    {
+        var topic = "kip848-killed";
+        await KafkaClients.CreateTopicAsync(fixture.BootstrapServers, topic, Partitions);
+        var group = "kip848-killed-g";
+        var config = Config(fixture.BootstrapServers, group);
+        await using var a = GroupConsumer.Start(config, topic, "a");
+        await using var b = GroupConsumer.Start(config, topic, "b");
+        using var victim = Kip848GroupMember.Start(fixture.BootstrapServers, group, topic);
+
+        // a and b own 4 each and the third member (the child process) reports owning the other 4.
+        await Eventually.TrueAsync(
+            () => victim.Owned == 4 && a.Owned.Count == 4 && b.Owned.Count == 4 && a.Owned.Union(b.Owned).Count() == 8,
+            RebalanceWait, () => $"members never split the partitions 4 each: {a}; {b}; {victim}");
+        Assert.False(victim.HasExited, victim.ToString());
+
+        var killedAt = Stopwatch.StartNew();
+        await victim.KillAsync();
+        await WaitPartitionedAsync([a, b], each: 6);
+
+        // With KIP-848 the session timeout is the broker's group.consumer.session.timeout.ms: the killed member sent no
+        // leave heartbeat (epoch -1), so its partitions moved only when the 6 s session expired (less its last heartbeat's age).
+        Assert.True(killedAt.Elapsed >= TimeSpan.FromMilliseconds(ConsumerProtocolBrokerFixture.SessionTimeoutMs - 1000),
+            $"partitions moved {killedAt.ElapsedMilliseconds} ms after the kill, before the session could time out");
     }
 
     [Fact]
