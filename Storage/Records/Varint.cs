@@ -9,56 +9,21 @@ internal static class Varint
     /// <summary>Reads a zig-zag varlong; false when the bytes end early or the value is over-long.</summary>
     public static bool TryReadVarLong(ReadOnlySpan<byte> source, ref int position, out long value)
     {
-        ulong raw = 0;
-        var shift = 0;
-        var pos = position;
-        while (true)
+        if (!TryReadRaw(source, ref position, MaxVarLongBytes, out var raw))
         {
-            if ((uint)pos >= (uint)source.Length || shift > 63)
-            {
-                value = 0;
-                return false;
-            }
-
-            var b = source[pos++];
-            raw |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                break;
-            }
-
-            shift += 7;
+            value = 0;
+            return false;
         }
 
-        position = pos;
         value = (long)(raw >> 1) ^ -(long)(raw & 1);
         return true;
     }
 
+    /// <summary>Reads a zig-zag varint; false when the bytes end early or the value does not fit 32 bits.</summary>
     public static bool TryReadVarInt(ReadOnlySpan<byte> source, ref int position, out int value)
     {
-        ulong raw = 0;
-        var shift = 0;
         var pos = position;
-        while (true)
-        {
-            if ((uint)pos >= (uint)source.Length || shift > 28)
-            {
-                value = 0;
-                return false;
-            }
-
-            var b = source[pos++];
-            raw |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                break;
-            }
-
-            shift += 7;
-        }
-
-        if (raw > uint.MaxValue)
+        if (!TryReadRaw(source, ref pos, MaxVarIntBytes, out var raw) || raw > uint.MaxValue)
         {
             value = 0;
             return false;
@@ -68,6 +33,30 @@ internal static class Varint
         var u = (uint)raw;
         value = (int)(u >> 1) ^ -(int)(u & 1);
         return true;
+    }
+
+    /// <summary>The unsigned base-128 value of at most <paramref name="maxBytes"/> bytes; position moves only on success.</summary>
+    private static bool TryReadRaw(ReadOnlySpan<byte> source, ref int position, int maxBytes, out ulong raw)
+    {
+        raw = 0;
+        var pos = position;
+        for (var shift = 0; shift < maxBytes * 7; shift += 7)
+        {
+            if ((uint)pos >= (uint)source.Length)
+            {
+                return false;
+            }
+
+            var b = source[pos++];
+            raw |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                position = pos;
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static int SizeOfVarLong(long value)
