@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Orleans.Kafka.Protocol;
 
 namespace Orleans.Kafka.Partitions;
 
@@ -60,4 +61,49 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <summary>Runs the periodic work now: re-read configs, apply retention, flush when flush.ms is due, expire producers.</summary>
     [Alias("RunMaintenance")]
     Task RunMaintenance();
+
+    /// <summary>
+    /// A follower replica fetches from this leader (long poll up to <see cref="ReplicaFetchCommand.MaxWait"/>). The fetch
+    /// offset is the follower's log end: it moves the follower's position, ISR membership and the high watermark.
+    /// </summary>
+    [AlwaysInterleave, Alias("ReplicaFetch")]
+    Task<ReplicaFetchResult> ReplicaFetch(ReplicaFetchCommand command, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// acks=-1 after a successful append (<see cref="ProduceResult.AwaitsReplication"/>): completes with NONE when the high
+    /// watermark reaches <paramref name="offset"/> with at least min.insync.replicas in the ISR,
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND when it does with fewer, NOT_LEADER_OR_FOLLOWER when this leader is fenced, and
+    /// REQUEST_TIMED_OUT when <paramref name="timeout"/> passes first.
+    /// </summary>
+    [AlwaysInterleave, Alias("AwaitReplication")]
+    Task<KafkaErrorCode> AwaitReplication(Guid topicId, long offset, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>The controller (topic grain) committed a new state for this partition: ISR, leader or epoch.</summary>
+    [AlwaysInterleave, Alias("PartitionChanged")]
+    Task PartitionChanged(Guid topicId, Topics.PartitionInfo partition);
+
+    /// <summary>This leader's replication state (tests, admin).</summary>
+    [AlwaysInterleave, Alias("GetReplicaState")]
+    Task<ReplicaState> GetReplicaState();
+}
+
+/// <summary>
+/// A follower replica of one partition on one silo (key <see cref="ReplicaKey.Format"/>, "topic/partition@silo"), placed
+/// on that silo: it owns the partition's directory there whenever that silo is not the leader, and keeps it in step by
+/// fetching from the leader grain. The leader grain on the same silo takes the directory over with <see cref="Release"/>.
+/// </summary>
+[Alias("okafka.IReplicaGrain")]
+public interface IReplicaGrain : IGrainWithStringKey
+{
+    /// <summary>Makes sure this replica is open and following (a no-op when it is, or when its silo leads).</summary>
+    [AlwaysInterleave, Alias("Follow")]
+    Task Follow();
+
+    /// <summary>Stops following and closes the log (the leader grain on this silo is taking it); returns the last high
+    /// watermark the follower learnt, or -1.</summary>
+    [AlwaysInterleave, Alias("Release")]
+    Task<long> Release();
+
+    [AlwaysInterleave, Alias("GetState")]
+    Task<ReplicaState> GetState();
 }

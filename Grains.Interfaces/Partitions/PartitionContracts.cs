@@ -34,9 +34,16 @@ public sealed record ProduceResult(
     [property: Id(1)] long BaseOffset,
     [property: Id(2)] long LogAppendTimeMs,
     [property: Id(3)] long LogStartOffset,
-    [property: Id(4)] string? ErrorMessage = null)
+    [property: Id(4)] string? ErrorMessage = null,
+    [property: Id(5)] long AwaitOffset = -1)
 {
     public static ProduceResult Failed(KafkaErrorCode error, string? message) => new(error, -1, -1, -1, message);
+
+    /// <summary>
+    /// acks=-1 on a replicated partition: the append succeeded locally and the answer must wait (through
+    /// <see cref="IPartitionGrain.AwaitReplication"/>) until the high watermark reaches <see cref="AwaitOffset"/>.
+    /// </summary>
+    public bool AwaitsReplication => AwaitOffset >= 0;
 }
 
 /// <summary>IsolationLevel as on the wire.</summary>
@@ -105,3 +112,42 @@ public sealed record PartitionOffsets(
     [property: Id(2)] long LastStableOffset,
     [property: Id(3)] long LogEndOffset,
     [property: Id(4)] Guid TopicId);
+
+/// <summary>
+/// A follower's fetch from the leader (Kafka's replica Fetch): <see cref="FetchOffset"/> is the follower's log end, which
+/// also tells the leader how far the follower has got. <see cref="LeaderEpoch"/> is the epoch the follower believes
+/// current: lower than the leader's gets FENCED_LEADER_EPOCH, higher gets UNKNOWN_LEADER_EPOCH.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("okafka.ReplicaFetchCommand")]
+public sealed record ReplicaFetchCommand(
+    [property: Id(0)] Guid TopicId,
+    [property: Id(1)] int ReplicaId,
+    [property: Id(2)] int LeaderEpoch,
+    [property: Id(3)] long FetchOffset,
+    [property: Id(4)] int MaxBytes,
+    [property: Id(5)] TimeSpan MaxWait);
+
+/// <summary>
+/// The leader's answer to a follower: whole batches from the fetch offset (as stored, offsets and leader epochs kept),
+/// the leader's high watermark, log start and end, and its epoch.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("okafka.ReplicaFetchResult")]
+public sealed record ReplicaFetchResult(
+    [property: Id(0)] KafkaErrorCode Error,
+    [property: Id(1)] int LeaderEpoch,
+    [property: Id(2)] long HighWatermark,
+    [property: Id(3)] long LogStartOffset,
+    [property: Id(4)] long LogEndOffset,
+    [property: Id(5)] ReadOnlyMemory<byte> Records)
+{
+    public static ReplicaFetchResult Failed(KafkaErrorCode error, int leaderEpoch) => new(error, leaderEpoch, -1, -1, -1, ReadOnlyMemory<byte>.Empty);
+}
+
+/// <summary>A replica's view of itself (tests, admin, metrics).</summary>
+[GenerateSerializer, Immutable, Alias("okafka.ReplicaState")]
+public sealed record ReplicaState(
+    [property: Id(0)] bool IsOpen,
+    [property: Id(1)] int LeaderEpoch,
+    [property: Id(2)] long LogStartOffset,
+    [property: Id(3)] long LogEndOffset,
+    [property: Id(4)] long HighWatermark);

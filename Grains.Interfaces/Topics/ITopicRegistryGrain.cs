@@ -28,6 +28,13 @@ public interface ITopicRegistryGrain : IGrainWithStringKey
     /// <summary>Deletes by name, or by id when <paramref name="name"/> is null.</summary>
     [Alias("DeleteTopic")]
     Task<DeleteTopicResult> DeleteTopic(string? name, Guid topicId);
+
+    /// <summary>
+    /// Re-runs leader election for every topic against the live silos (membership changed): partitions whose leader is
+    /// not live get a new leader from their live in-sync replicas (epoch bumped), dead silos leave ISRs. Idempotent.
+    /// </summary>
+    [AlwaysInterleave, Alias("ReconcileLeaders")]
+    Task ReconcileLeaders();
 }
 
 /// <summary>One topic's metadata: partitions, replica assignment, config overrides. Key: the topic name.</summary>
@@ -52,4 +59,12 @@ public interface ITopicGrain : IGrainWithStringKey
     /// <summary>IncrementalAlterConfigs: set, delete, append, subtract.</summary>
     [Alias("AlterConfigs")]
     Task<AdminResult> AlterConfigs(IReadOnlyList<ConfigAlteration> alterations, bool validateOnly);
+
+    /// <summary>
+    /// AlterPartitionReassignments for one partition: <paramref name="targetReplicas"/> (silo ids, preferred leader first)
+    /// starts moving its replicas; null cancels a reassignment in progress (NO_REASSIGNMENT_IN_PROGRESS when none).
+    /// Kafka's errors: INVALID_REPLICA_ASSIGNMENT (duplicates, unknown or dead silos, empty), UNKNOWN_TOPIC_OR_PARTITION.
+    /// </summary>
+    [Alias("AlterReassignment")]
+    Task<AdminResult> AlterReassignment(int partition, IReadOnlyList<int>? targetReplicas);
 }

@@ -11,14 +11,32 @@ public sealed record TopicInfo(
     [property: Id(3)] IReadOnlyDictionary<string, string> ConfigOverrides,
     [property: Id(4)] bool IsInternal = false);
 
-/// <summary>One partition's placement: leader and replicas are broker (node) ids.</summary>
+/// <summary>
+/// One partition's placement and replication state. Leader, replicas and ISR are silo ids (equal to the broker ids of
+/// gateways hosted beside silos). <see cref="Leader"/> is -1 while no in-sync replica is live (the partition is offline).
+/// During a reassignment <see cref="Replicas"/> is the union of the old and the target replicas;
+/// <see cref="AddingReplicas"/> and <see cref="RemovingReplicas"/> say which are coming and going (empty otherwise).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("okafka.PartitionInfo")]
 public sealed record PartitionInfo(
     [property: Id(0)] int Index,
     [property: Id(1)] int Leader,
     [property: Id(2)] int LeaderEpoch,
     [property: Id(3)] IReadOnlyList<int> Replicas,
-    [property: Id(4)] IReadOnlyList<int> Isr);
+    [property: Id(4)] IReadOnlyList<int> Isr,
+    [property: Id(5)] IReadOnlyList<int>? AddingReplicas = null,
+    [property: Id(6)] IReadOnlyList<int>? RemovingReplicas = null)
+{
+    public const int NoLeader = -1;
+
+    public IReadOnlyList<int> Adding => AddingReplicas ?? [];
+
+    public IReadOnlyList<int> Removing => RemovingReplicas ?? [];
+
+    public bool IsReassigning => Adding.Count > 0 || Removing.Count > 0;
+
+    public bool IsUnderReplicated => Isr.Count < Replicas.Count;
+}
 
 /// <summary>What a CreateTopics entry asks for; -1 means "use the broker default" as in Kafka.</summary>
 [GenerateSerializer, Immutable, Alias("okafka.CreateTopicSpec")]

@@ -237,6 +237,17 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
 
     public Task RunMaintenance() => Maintain(CancellationToken.None);
 
+    // TODO(replication): leader side being written now.
+    public Task<ReplicaFetchResult> ReplicaFetch(ReplicaFetchCommand command, CancellationToken cancellationToken) =>
+        Task.FromResult(ReplicaFetchResult.Failed(KafkaErrorCode.UnknownServerError, -1));
+
+    public Task<KafkaErrorCode> AwaitReplication(Guid topicId, long offset, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Task.FromResult(KafkaErrorCode.None);
+
+    public Task PartitionChanged(Guid topicId, PartitionInfo partition) => Task.CompletedTask;
+
+    public Task<ReplicaState> GetReplicaState() => Task.FromResult(new ReplicaState(false, -1, -1, -1, -1));
+
     /// <summary>
     /// Periodic: retention (cleanup.policy with delete; a compact-only topic keeps its segments whatever retention.ms
     /// says, as in Kafka), time-based flush, producer expiry, picking up topic changes, and a prompt compaction pass

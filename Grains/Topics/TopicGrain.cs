@@ -150,6 +150,10 @@ public sealed class TopicGrain(
     public Task<AdminResult> AlterConfigs(IReadOnlyList<ConfigAlteration> alterations, bool validateOnly) =>
         ChangeConfigs(current => TopicConfigEditor.Apply(current, alterations), validateOnly);
 
+    // TODO(replication): being written now.
+    public Task<AdminResult> AlterReassignment(int partition, IReadOnlyList<int>? targetReplicas) =>
+        Task.FromResult(new AdminResult(KafkaErrorCode.UnknownServerError, "not yet"));
+
     private async Task<AdminResult> ChangeConfigs(Func<IReadOnlyDictionary<string, string>, ConfigEditResult> edit, bool validateOnly)
     {
         if (_info is not { } current)

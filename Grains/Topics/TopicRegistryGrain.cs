@@ -133,6 +133,9 @@ public sealed class TopicRegistryGrain : Grain, ITopicRegistryGrain, ITopicRegis
         }
     }
 
+    // TODO(replication): fan out to topic grains' Reconcile (being written now).
+    public Task ReconcileLeaders() => Task.CompletedTask;
+
     public async Task<DeleteTopicResult> DeleteTopic(string? name, Guid topicId)
     {
         TopicInfo? topic;
