@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Hosting;
 using Orleans.Kafka.Grains.Cluster;
 using Orleans.Kafka.Grains.Topics;
+using Orleans.Kafka.Grains.Partitions;
 
 namespace Orleans.Kafka.Grains;
 
@@ -30,6 +31,8 @@ public static class KafkaGrainsServiceCollectionExtensions
 
         // Partitions live on the silo that owns their files; gateways register in the gateway registry.
         services.AddPlacementDirector<PartitionPlacementStrategy, PartitionPlacementDirector>();
+        services.AddPlacementDirector<ReplicaPlacementStrategy, ReplicaPlacementDirector>();
+        services.TryAddSingleton<Partitions.LocalLogOwnership>();
         services.AddOptions<GatewayRegistryOptions>();
         return services;
     }
