@@ -85,4 +85,20 @@ public sealed class BrokerOptions
     /// <summary>KIP-848 consumer groups: the heartbeat interval the coordinator tells members to use.</summary>
     [ConfigurationKeyName("group.consumer.heartbeat.interval.ms")]
     public int GroupConsumerHeartbeatIntervalMs { get; set; } = 5000;
+
+    /// <summary>A follower that has not caught up with the leader's log end for this long leaves the ISR.</summary>
+    [ConfigurationKeyName("replica.lag.time.max.ms")]
+    public long ReplicaLagTimeMaxMs { get; set; } = 30000;
+
+    /// <summary>How long a follower's fetch waits at the leader for new data.</summary>
+    [ConfigurationKeyName("replica.fetch.wait.max.ms")]
+    public int ReplicaFetchWaitMaxMs { get; set; } = 500;
+
+    /// <summary>Bytes a follower asks for per fetch (at least one whole batch is always returned).</summary>
+    [ConfigurationKeyName("replica.fetch.max.bytes")]
+    public int ReplicaFetchMaxBytes { get; set; } = 1048576;
+
+    /// <summary>Broker default of min.insync.replicas (a topic's own setting wins).</summary>
+    [ConfigurationKeyName("min.insync.replicas")]
+    public int MinInsyncReplicas { get; set; } = 1;
 }
