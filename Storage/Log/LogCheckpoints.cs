@@ -25,17 +25,31 @@ internal static class LogCheckpoints
         return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
     }
 
-    public static void WriteOffset(string directory, string name, long value)
+    public static void WriteOffset(string directory, string name, long value) =>
+        WriteAtomically(directory, name, System.Text.Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture)), syncDirectory: false);
+
+    /// <summary>
+    /// Replaces <paramref name="name"/> in <paramref name="directory"/> with <paramref name="contents"/>:
+    /// written to <c>name.tmp</c>, fsynced, renamed over the old file and, with
+    /// <paramref name="syncDirectory"/>, the directory fsynced so the rename survives a power loss.
+    /// A crash leaves the old file or the new one, never a mix; a leftover <c>.tmp</c> is never read
+    /// (and <see cref="PartitionLog.Open"/> deletes it).
+    /// </summary>
+    public static void WriteAtomically(string directory, string name, ReadOnlySpan<byte> contents, bool syncDirectory)
     {
         var path = Path.Combine(directory, name);
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            stream.Write(System.Text.Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture)));
+            stream.Write(contents);
             stream.Flush(flushToDisk: true);
         }
 
         File.Move(temp, path, overwrite: true);
+        if (syncDirectory)
+        {
+            Orleans.Kafka.Storage.GrainStorage.DirectorySync.Flush(directory);
+        }
     }
 
     public static bool ConsumeCleanShutdownMarker(string directory)

@@ -23,6 +23,12 @@ public enum LogErrorKind
 
     /// <summary>A replicated batch whose offsets do not follow the log end: UNKNOWN_SERVER_ERROR on a follower.</summary>
     NonMonotonicOffset,
+
+    /// <summary>
+    /// A checkpoint file beside the segments (e.g. <c>leader-epoch-checkpoint</c>) is unreadable:
+    /// KAFKA_STORAGE_ERROR, as Kafka treats a bad checkpoint as a failed log directory.
+    /// </summary>
+    CorruptCheckpoint,
 }
 
 /// <summary>

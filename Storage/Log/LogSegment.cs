@@ -392,6 +392,14 @@ internal sealed class LogSegment : IDisposable
     }
 
     /// <summary>
+    /// Visits the headers of the batches from <paramref name="position"/> up to the published
+    /// <paramref name="end"/>, reading headers only (no CRC check): for lookups such as
+    /// rebuilding the leader epoch cache.
+    /// </summary>
+    public void ScanHeaders(long position, SegmentEnd end, SegmentScanner.Visitor visit) =>
+        SegmentScanner.Scan(_log, position, end.Size, verify: false, BaseOffset, visit);
+
+    /// <summary>
     /// The first batch holding a record with timestamp &gt;= <paramref name="timestamp"/>, found
     /// through the time index and a short scan; null when the segment has none.
     /// </summary>
