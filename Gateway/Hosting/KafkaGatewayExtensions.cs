@@ -47,6 +47,9 @@ public static class KafkaGatewayExtensions
         services.AddKafkaApiHandler<AlterConfigsHandler>();
         services.AddKafkaApiHandler<IncrementalAlterConfigsHandler>();
         services.AddKafkaApiHandler<DescribeClusterHandler>();
+        services.AddKafkaApiHandler<DescribeTopicPartitionsHandler>();
+        services.AddKafkaApiHandler<AlterPartitionReassignmentsHandler>();
+        services.AddKafkaApiHandler<ListPartitionReassignmentsHandler>();
         services.AddKafkaApiHandler<InitProducerIdHandler>();
         services.TryAddSingleton<PartitionCalls>();
         services.TryAddSingleton<ProduceOrdering>();
