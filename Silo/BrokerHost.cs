@@ -8,6 +8,7 @@ using Orleans.Kafka.Grains;
 using Orleans.Kafka.Grains.Cluster;
 using Orleans.Kafka.Grains.Partitions;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
 using Orleans.Kafka.Storage;
 using Orleans.Kafka.Storage.GrainStorage;
 using Orleans.Kafka.Silo;
@@ -35,12 +36,24 @@ public static class BrokerHost
         builder.UseOrleans(silo =>
         {
             ClusteringSetup.Configure(silo, clustering, StorageName, Path.Combine(dataDirectory, "metadata"));
+            MembershipSettings.Configure(silo, builder.Configuration);
             silo.AddKafkaGrains();
             silo.UseKafkaSiloIdentity(dataDirectory, broker.NodeId);
             silo.OpenPartitionsAtStartup();
         });
-        builder.Services.AddKafkaGateway(builder.Configuration);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKafka(broker));
+        if (clustering.KafkaListener)
+        {
+            builder.Services.AddKafkaGateway(builder.Configuration);
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKafka(broker));
+        }
+        else
+        {
+            // Storage-only silo: the grains still read the Kafka settings (log.dirs, defaults); no socket is opened.
+            builder.Services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.SectionName));
+            builder.Services.AddSingleton<IServer, NoListenerServer>();
+        }
+
+        ParentProcessWatch.AddTo(builder.Services, builder.Configuration);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         configure?.Invoke(builder);

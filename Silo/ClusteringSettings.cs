@@ -13,7 +13,8 @@ public sealed record ClusteringSettings(
     IPAddress AdvertisedAddress,
     int SiloPort,
     int GatewayPort,
-    bool ListenOnAnyHostAddress)
+    bool ListenOnAnyHostAddress,
+    bool KafkaListener = true)
 {
     /// <summary>Reads and validates the settings; throws <see cref="ClusteringConfigurationException"/> with the setting's name when one is wrong.</summary>
     public static ClusteringSettings FromConfiguration(IConfiguration configuration)
@@ -33,7 +34,7 @@ public sealed record ClusteringSettings(
 
         if (mode == ClusteringModes.Embedded)
         {
-            return new ClusteringSettings(false, null, "dev", "dev", IPAddress.Loopback, options.SiloPort, options.GatewayPort, false);
+            return new ClusteringSettings(false, null, "dev", "dev", IPAddress.Loopback, options.SiloPort, options.GatewayPort, false, options.KafkaListener);
         }
 
         var connectionString = PostgresConnectionString.Resolve(options.ConnectionString, configuration["DATABASE_URL"])
@@ -50,7 +51,8 @@ public sealed record ClusteringSettings(
             ResolveAddress(options.AdvertisedIPAddress),
             options.SiloPort,
             options.GatewayPort,
-            options.ListenOnAnyHostAddress);
+            options.ListenOnAnyHostAddress,
+            options.KafkaListener);
     }
 
     private static void CheckPort(int port, string setting)

@@ -52,6 +52,7 @@ public static class ClusteringSetup
         });
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
             new SchemaInstaller(connectionString, sp.GetRequiredService<ILogger<SchemaInstaller>>()));
+        SiloIdGuard.AddTo(silo, settings);
     }
 
     /// <summary>

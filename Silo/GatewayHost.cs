@@ -30,6 +30,7 @@ public static class GatewayHost
         builder.UseOrleansClient(client => (clustering ?? UseSiloClustering)(client, builder.Configuration));
         builder.Services.AddKafkaGateway(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenKafka());
+        ParentProcessWatch.AddTo(builder.Services, builder.Configuration);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         configure?.Invoke(builder);
         return builder.Build();

@@ -31,6 +31,12 @@ public sealed class OrleansHostOptions
 
     /// <summary>Bind the silo and gateway ports on all interfaces instead of the advertised address only (containers).</summary>
     public bool ListenOnAnyHostAddress { get; set; }
+
+    /// <summary>
+    /// Run the Kafka listener (co-hosted gateway) inside the silo (default). <c>false</c>: a storage-only silo that clients
+    /// reach through standalone gateways only (the gateways then lead every partition themselves in Metadata).
+    /// </summary>
+    public bool KafkaListener { get; set; } = true;
 }
 
 /// <summary>The values of <see cref="OrleansHostOptions.ClusteringMode"/>.</summary>

@@ -82,10 +82,36 @@ public static class SiloCommandLine
 
         await using (app)
         {
-            await app.RunAsync();
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (Exception e) when (Find<SiloIdInUseException>(e) is { } duplicate)
+            {
+                await Console.Error.WriteLineAsync($"configuration error: {duplicate.Message}");
+                return 2;
+            }
         }
 
         return 0;
+    }
+
+    /// <summary>The first exception of type <typeparamref name="T"/> in <paramref name="e"/> and its inner exceptions (the silo lifecycle wraps them).</summary>
+    private static T? Find<T>(Exception? e) where T : Exception
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is T found) return found;
+            if (e is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    if (Find<T>(inner) is { } nested) return nested;
+                }
+            }
+        }
+
+        return null;
     }
 
     private static Command InitDbCommand()
