@@ -95,7 +95,8 @@ public sealed class LeaderEpochCache
     /// Opens the cache of <paramref name="log"/>'s directory and reconciles it with the log, as
     /// Kafka's log loading does: drops entries at or past the log end (a crash lost the log's tail
     /// but not the fsynced cache) and moves the first entry up to the log start. After an unclean
-    /// shutdown it also rescans the batches of the latest epoch for epochs the cache missed. A
+    /// shutdown (or when the file holds no entry) it also rescans the batches of the latest epoch
+    /// for epochs the cache missed. A
     /// missing file on a log with data, or a garbled file, is rebuilt from the batches (the
     /// batches carry the epochs, so nothing is lost) and <see cref="RebuildReason"/> says why.
     /// </summary>
@@ -121,7 +122,9 @@ public sealed class LeaderEpochCache
 
         cache.TruncateFromEnd(log.LogEndOffset);
         cache.TruncateFromStart(log.LogStartOffset);
-        if (!log.OpenedAfterCleanShutdown)
+        // After a crash an append may have landed without its assign; an empty cache beside data
+        // (cleared, then appended to) has nothing to trust. Both rescan from the last known epoch.
+        if (!log.OpenedAfterCleanShutdown || cache.Entries.Count == 0)
         {
             cache.CatchUp(log, cache.LatestStartOffset ?? log.LogStartOffset);
         }

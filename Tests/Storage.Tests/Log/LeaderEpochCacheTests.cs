@@ -1,3 +1,4 @@
+using CsCheck;
 using Orleans.Kafka.Storage.Log;
 using Orleans.Kafka.Storage.Records;
 using static Orleans.Kafka.Storage.Tests.Log.LogTestSupport;
@@ -362,6 +363,23 @@ public class LeaderEpochCacheTests
     }
 
     [Fact]
+    public void Open_of_an_empty_checkpoint_beside_data_reads_the_epochs_from_the_batches()
+    {
+        using var dir = new TempDirectory();
+        using (var log = PartitionLog.Open(dir.Path, new LogConfig { RetentionMs = -1 }))
+        {
+            LeaderEpochCache.Open(log).Clear();
+            WriteEpochs(log, (2, 3), (4, 3));
+        }
+
+        using var reopened = PartitionLog.Open(dir.Path, new LogConfig { RetentionMs = -1 });
+        Assert.True(reopened.OpenedAfterCleanShutdown);
+        var cache = LeaderEpochCache.Open(reopened);
+        Assert.Equal(LeaderEpochCacheOrigin.Checkpoint, cache.Origin);
+        Assert.Equal([(2, 0L), (4, 3L)], Entries(cache));
+    }
+
+    [Fact]
     public void Follower_flow_truncate_then_append_keeps_cache_and_log_in_step()
     {
         using var dir = new TempDirectory();
@@ -388,6 +406,43 @@ public class LeaderEpochCacheTests
         log.AppendAsFollower(fresh);
         cache.AssignFromBatches(fresh);
         Assert.Equal([(6, 100L)], Entries(LeaderEpochCache.Open(log)));
+    }
+
+    [Fact]
+    public void Any_sequence_of_operations_keeps_entries_strictly_increasing_and_the_file_in_step()
+    {
+        // (kind, epoch, offset): 0-2 assign, 3 truncate from end, 4 truncate from start, 5 clear.
+        var op = Gen.Select(Gen.Int[0, 5], Gen.Int[0, 12], Gen.Long[0, 200]);
+        op.Array[1, 30].Sample(ops =>
+        {
+            using var dir = new TempDirectory();
+            var cache = LeaderEpochCache.Load(dir.Path);
+            foreach (var (kind, epoch, offset) in ops)
+            {
+                switch (kind)
+                {
+                    case <= 2: cache.Assign(epoch, offset); break;
+                    case 3: cache.TruncateFromEnd(offset); break;
+                    case 4: cache.TruncateFromStart(offset); break;
+                    default: cache.Clear(); break;
+                }
+
+                var entries = cache.Entries;
+                for (var i = 1; i < entries.Count; i++)
+                {
+                    Assert.True(entries[i].Epoch > entries[i - 1].Epoch && entries[i].StartOffset > entries[i - 1].StartOffset);
+                }
+
+                if (kind <= 2)
+                {
+                    // The assigned epoch is now the latest, from the offset given or an earlier one it already had.
+                    Assert.Equal(epoch, entries[^1].Epoch);
+                    Assert.True(entries[^1].StartOffset <= offset);
+                }
+            }
+
+            Assert.Equal(Entries(cache), Entries(LeaderEpochCache.Load(dir.Path)));
+        }, iter: 100);
     }
 
     /// <summary>Leader appends of <c>records</c> records per call under each epoch, in order.</summary>
