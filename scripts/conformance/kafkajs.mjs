@@ -80,6 +80,15 @@ check('deleteTopics removes the topic', async () => {
   assert(!topics.includes('js-admin'), `topics: ${topics}`);
 });
 
+// --- partition reassignment (AlterPartitionReassignments / ListPartitionReassignments) ----------
+check('listPartitionReassignments answers with nothing in progress', async () => {
+  await admin.createTopics({ topics: [{ topic: 'js-reassign', numPartitions: 1 }], waitForLeaders: true });
+  const all = await admin.listPartitionReassignments({});
+  assert(Array.isArray(all.topics) && all.topics.length === 0, `all: ${JSON.stringify(all)}`);
+  const named = await admin.listPartitionReassignments({ topics: [{ topic: 'js-reassign', partitions: [0] }] });
+  assert(Array.isArray(named.topics) && named.topics.length === 0, `named: ${JSON.stringify(named)}`);
+});
+
 // --- produce ------------------------------------------------------------------------------------
 const producer = kafka.producer({ allowAutoTopicCreation: true });
 const codecs = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4, zstd: CompressionTypes.ZSTD };
