@@ -30,7 +30,7 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
         var acks = request.Acks;
         var validAcks = acks is 0 or 1 or -1;
         var response = new ProduceResponse();
-        var slots = new List<(TopicProduceResponse Target, Task<PartitionProduceResponse> Result)>();
+        var slots = new List<(TopicProduceResponse Target, Task<Appended> Result)>();
         var (previous, turn) = ordering.Enter(context.ConnectionId);
         try
         {
@@ -46,8 +46,7 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
                 {
                     var result = validAcks
                         ? ProduceAsync(topics[topic.Name], topic.Name, partition, request)
-                        : Task.FromResult(Failed(partition.Index, KafkaErrorCode.InvalidRequiredAcks, $"Invalid required acks {acks}: only 0, 1 and -1 are allowed."));
-                    result = FitVersion(result, version);
+                        : Task.FromResult(new Appended(Failed(partition.Index, KafkaErrorCode.InvalidRequiredAcks, $"Invalid required acks {acks}: only 0, 1 and -1 are allowed."), null));
                     slots.Add((target, result));
                 }
             }
@@ -63,9 +62,11 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
             ordering.Exit(context.ConnectionId, turn);
         }
 
+        // acks=-1 on replicated partitions: the answer waits for the ISR, outside the ordering turn so the connection's
+        // next request appends meanwhile (librdkafka keeps several produce requests in flight).
         foreach (var (target, result) in slots)
         {
-            target.PartitionResponses.Add(await result.ConfigureAwait(false));
+            target.PartitionResponses.Add(FitVersion(await (await result.ConfigureAwait(false)).CompleteAsync().ConfigureAwait(false), version));
         }
 
         if (acks == 0)
@@ -87,29 +88,28 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
         return response;
     }
 
-    private async Task<PartitionProduceResponse> ProduceAsync(TopicInfo? topic, string name, ProduceRequest.PartitionProduceData data, ProduceRequest request)
+    private async Task<Appended> ProduceAsync(TopicInfo? topic, string name, ProduceRequest.PartitionProduceData data, ProduceRequest request)
     {
         if (!PartitionCalls.HasPartition(topic, data.Index))
         {
-            return Failed(data.Index, KafkaErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition.");
+            return new Appended(Failed(data.Index, KafkaErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition."), null);
         }
 
         if (OneBatchCheck(data.Records) is { } invalid)
         {
-            return Failed(data.Index, KafkaErrorCode.InvalidRecord, invalid);
+            return new Appended(Failed(data.Index, KafkaErrorCode.InvalidRecord, invalid), null);
         }
 
-        // acks=-1 takes the same path as acks=1: the partition answers once every in-sync replica (today: itself) has the batch.
         var grain = calls.Grains.GetPartitionGrain(name, data.Index);
         var result = await calls.GuardAsync(
             grain.Produce(new ProduceCommand(topic!.TopicId, data.Records!.Value, request.Acks, request.TimeoutMs, topic.ConfigOverrides)),
             name, data.Index, code => ProduceResult.Failed(code, null)).ConfigureAwait(false);
         if (result.Error != KafkaErrorCode.None)
         {
-            return Failed(data.Index, result.Error, result.ErrorMessage);
+            return new Appended(Failed(data.Index, result.Error, result.ErrorMessage), null);
         }
 
-        return new PartitionProduceResponse
+        var response = new PartitionProduceResponse
         {
             Index = data.Index,
             ErrorCode = 0,
@@ -117,6 +117,34 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
             LogAppendTimeMs = result.LogAppendTimeMs,
             LogStartOffset = result.LogStartOffset,
         };
+        var replication = result.AwaitsReplication
+            ? calls.GuardAsync(
+                grain.AwaitReplication(topic.TopicId, result.AwaitOffset, TimeSpan.FromMilliseconds(Math.Max(0, request.TimeoutMs)), CancellationToken.None),
+                name, data.Index, code => code)
+            : null;
+        return new Appended(response, replication);
+    }
+
+    /// <summary>A partition's append outcome, and for acks=-1 the wait for the ISR that decides the final answer.</summary>
+    private sealed record Appended(PartitionProduceResponse Response, Task<KafkaErrorCode>? Replication)
+    {
+        public async Task<PartitionProduceResponse> CompleteAsync()
+        {
+            if (Replication is null)
+            {
+                return Response;
+            }
+
+            var error = await Replication.ConfigureAwait(false);
+            return error == KafkaErrorCode.None
+                ? Response
+                : Failed(Response.Index, error, error switch
+                {
+                    KafkaErrorCode.NotEnoughReplicasAfterAppend => "The record was written to the leader but the ISR shrank below min.insync.replicas.",
+                    KafkaErrorCode.RequestTimedOut => "The in-sync replicas did not all acknowledge the record within the request timeout.",
+                    _ => null,
+                });
+        }
     }
 
     /// <summary>Kafka's rule for v3+: exactly one magic-2 batch per partition (none or several is INVALID_RECORD).</summary>
@@ -146,9 +174,8 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
     }
 
     /// <summary>Leaves fields a version does not carry at their defaults (log_start_offset v5+, error_message v8+).</summary>
-    private static async Task<PartitionProduceResponse> FitVersion(Task<PartitionProduceResponse> result, short version)
+    private static PartitionProduceResponse FitVersion(PartitionProduceResponse response, short version)
     {
-        var response = await result.ConfigureAwait(false);
         if (version < 5)
         {
             response.LogStartOffset = -1;

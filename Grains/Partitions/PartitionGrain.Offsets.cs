@@ -96,6 +96,7 @@ public sealed partial class PartitionGrain
         if (low > before)
         {
             open.Producers.DeleteSnapshotsBelow(low);
+            open.Epochs.TruncateFromStart(low);
             PartitionGrainLog.RecordsDeleted(logger, _topic, _partition, low);
         }
 

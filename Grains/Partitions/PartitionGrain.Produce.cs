@@ -24,33 +24,34 @@ public sealed partial class PartitionGrain
             return ProduceResult.Failed(error, null);
         }
 
-        var result = Append(open, command.Records);
+        if (command.Acks == -1 && open.Replication is { } replication && replication.Isr.Count < MinInsyncReplicas(open))
+        {
+            // Kafka refuses before appending, so nothing is written that could not be acknowledged.
+            return ProduceResult.Failed(KafkaErrorCode.NotEnoughReplicas,
+                $"The ISR has {replication.Isr.Count} replica(s), fewer than min.insync.replicas={MinInsyncReplicas(open)}.");
+        }
+
+        var result = Append(open, command.Records, out var lastOffset);
         if (result.Error != KafkaErrorCode.None)
         {
             return result;
         }
 
+        open.Replication?.UpdateHighWatermark(open.Log.LogEndOffset);
         Signal();
-        if (command.Acks == -1)
+        if (command.Acks == -1 && HighWatermark(open) <= lastOffset)
         {
-            await AwaitInSyncReplicas(open, result);
+            // acks=-1: the answer waits until every in-sync replica holds the batch (the high watermark passes it). The
+            // wait happens in AwaitReplication, an interleaved call, so appends keep flowing meanwhile.
+            return result with { AwaitOffset = lastOffset + 1 };
         }
 
         return result;
     }
 
-    /// <summary>
-    /// acks=-1: the answer waits until every in-sync replica holds the batch, i.e. the high watermark passes it. With one
-    /// replica the high watermark is the log end, which the append already moved; replication will make this wait.
-    /// </summary>
-    private static Task AwaitInSyncReplicas(OpenPartition open, ProduceResult result)
+    private ProduceResult Append(OpenPartition open, ReadOnlyMemory<byte> records, out long lastOffset)
     {
-        System.Diagnostics.Debug.Assert(HighWatermark(open) > result.BaseOffset, "a leader-only append moves the high watermark");
-        return Task.CompletedTask;
-    }
-
-    private ProduceResult Append(OpenPartition open, ReadOnlyMemory<byte> records)
-    {
+        lastOffset = -1;
         // A produce request carries exactly one batch per partition (v3+); the gateway checks that, this re-checks the
         // header before the producer checks read it. The log validates everything else (CRC, sizes, records, timestamps).
         var span = records.Span;
@@ -84,6 +85,7 @@ public sealed partial class PartitionGrain
         var check = header.ProducerId >= 0 ? open.Producers.Check(header) : ProducerCheckResult.Ok;
         if (check.IsDuplicate)
         {
+            lastOffset = check.DuplicateFirstOffset + header.LastOffsetDelta;
             // Kafka's answer to a retried batch it already has: success with the original offsets.
             return new ProduceResult(KafkaErrorCode.None, check.DuplicateFirstOffset, -1, open.Log.LogStartOffset);
         }
@@ -120,6 +122,8 @@ public sealed partial class PartitionGrain
         {
             open.Producers.OnAppended(header, appended.FirstOffset, appended.LastOffset);
         }
+
+        lastOffset = appended.LastOffset;
 
         return new ProduceResult(KafkaErrorCode.None, appended.FirstOffset, appended.LogAppendTime, appended.LogStartOffset);
     }

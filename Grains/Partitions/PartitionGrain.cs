@@ -38,16 +38,23 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
     // Long polls parked in WaitForData; only touched on this activation's turns.
     private int _waiters;
 
-    /// <summary>The open log with everything derived from the topic at open time.</summary>
+    // Set when the controller has given leadership to another silo or epoch: nothing more is appended or served here.
+    private bool _fenced;
+
+    /// <summary>
+    /// The open log with everything derived from the topic at open time. <see cref="Replication"/> is null on silos
+    /// without a silo id (test clusters without identities), where the high watermark is simply the log end.
+    /// </summary>
     private sealed record OpenPartition(
         PartitionLog Log,
         ProducerStateTracker Producers,
         Guid TopicId,
         int LeaderEpoch,
-        LeaderEpochHistory Epochs,
+        LeaderEpochCache Epochs,
         PartitionLogSettings Settings,
         IReadOnlyDictionary<string, string> Overrides,
-        PartitionCompaction? Compaction);
+        PartitionCompaction? Compaction,
+        LeaderReplication? Replication);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -61,7 +68,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         var topic = await Registry.GetTopic(_topic);
         if (topic is not null && _partition < topic.Partitions.Count)
         {
-            Open(topic);
+            await OpenAsLeaderAsync(topic);
         }
 
         _maintenance = this.RegisterGrainTimer(Maintain, new GrainTimerCreationOptions(MaintenancePeriod, MaintenancePeriod) { KeepAlive = true });
@@ -70,21 +77,43 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _maintenance?.Dispose();
+        _isrCheck?.Dispose();
+        var replicas = _open?.Replication?.Committed.Replicas;
         await StopCompactionAsync();
         Close();
+        if (replicas is not null && Identity is { } me && replicas.Contains(me.SiloId) && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        {
+            // Leadership moved while this silo stays a replica: its copy goes on as a follower.
+            FireAndForget(GrainFactory.GetReplicaGrain(_topic, _partition, me.SiloId).Follow(), "follow after stepping down");
+        }
     }
 
     private ITopicRegistryGrain Registry => GrainFactory.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key);
 
-    private void Open(TopicInfo topic)
+    private void Open(TopicInfo topic, PartitionInfo committed, long initialHighWatermark, LeaderEpochCache? epochs = null)
     {
         var settings = PartitionLogSettings.From(topic.ConfigOverrides);
+        if (!Ownership.TryAcquire(_directory, this))
+        {
+            throw new InvalidOperationException($"{_directory} is still open by this silo's follower replica; the leader opens it later.");
+        }
+
         if (PartitionDirectory.Prepare(_directory, topic.TopicId))
         {
             PartitionGrainLog.StaleDirectoryDeleted(logger, _directory, topic.TopicId);
         }
 
-        var log = PartitionLog.Open(_directory, settings.Log, _time);
+        PartitionLog log;
+        try
+        {
+            log = PartitionLog.Open(_directory, settings.Log, _time);
+        }
+        catch
+        {
+            Ownership.Release(_directory, this);
+            throw;
+        }
+
         ProducerStateTracker producers;
         try
         {
@@ -93,10 +122,11 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         catch
         {
             log.Dispose();
+            Ownership.Release(_directory, this);
             throw;
         }
 
-        var epoch = topic.Partitions[_partition].LeaderEpoch;
+        var epoch = committed.LeaderEpoch;
         var compaction = PartitionCompaction.StartIfCompacted(
             log,
             topic.ConfigOverrides,
@@ -105,7 +135,18 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
             ServiceProvider.GetService<ILogger<LogCleaner>>(),
             logger,
             $"{_topic}-{_partition}");
-        _open = new OpenPartition(log, producers, topic.TopicId, epoch, LeaderEpochHistory.Single(epoch), settings, topic.ConfigOverrides, compaction);
+        // The epoch history is rebuilt from the batches when its file is missing (logs written before it existed).
+        epochs ??= LeaderEpochCache.Open(log);
+        epochs.Assign(epoch, log.LogEndOffset);
+        LeaderReplication? replication = null;
+        if (Identity is { } me)
+        {
+            var hw = Math.Clamp(initialHighWatermark, log.LogStartOffset, log.LogEndOffset);
+            replication = new LeaderReplication(me.SiloId, committed, hw, log.LogEndOffset, NowMs, options.Value.ReplicaLagTimeMaxMs);
+            replication.UpdateHighWatermark(log.LogEndOffset);
+        }
+
+        _open = new OpenPartition(log, producers, topic.TopicId, epoch, epochs, settings, topic.ConfigOverrides, compaction, replication);
         PartitionGrainLog.Opened(logger, _topic, _partition, _directory, log.LogStartOffset, log.LogEndOffset, log.OpenedAfterCleanShutdown);
     }
 
@@ -134,6 +175,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         // The tracker snapshots on the log's Closing event, so the log closes first.
         open.Log.Dispose();
         open.Producers.Dispose();
+        Ownership.Release(_directory, this);
         Signal();
     }
 
@@ -144,6 +186,11 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         if (_open is null)
         {
             return KafkaErrorCode.UnknownTopicOrPartition;
+        }
+
+        if (_fenced)
+        {
+            return KafkaErrorCode.NotLeaderOrFollower;
         }
 
         return topicId != Guid.Empty && topicId != _open.TopicId ? KafkaErrorCode.NotLeaderOrFollower : KafkaErrorCode.None;
@@ -179,8 +226,8 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         : currentLeaderEpoch < open.LeaderEpoch ? KafkaErrorCode.FencedLeaderEpoch
         : KafkaErrorCode.UnknownLeaderEpoch;
 
-    /// <summary>The high watermark: the log end until replication exists (acks=-1 then waits for the ISR to reach it).</summary>
-    private static long HighWatermark(OpenPartition open) => open.Log.LogEndOffset;
+    /// <summary>The high watermark: the offset every in-sync replica has (the log end without replication state).</summary>
+    private static long HighWatermark(OpenPartition open) => open.Replication is { } replication ? replication.HighWatermark : open.Log.LogEndOffset;
 
     /// <summary>The last stable offset: the first offset of the oldest open transaction, else the high watermark.</summary>
     private static long LastStableOffset(OpenPartition open)
@@ -237,16 +284,6 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
 
     public Task RunMaintenance() => Maintain(CancellationToken.None);
 
-    // TODO(replication): leader side being written now.
-    public Task<ReplicaFetchResult> ReplicaFetch(ReplicaFetchCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(ReplicaFetchResult.Failed(KafkaErrorCode.UnknownServerError, -1));
-
-    public Task<KafkaErrorCode> AwaitReplication(Guid topicId, long offset, TimeSpan timeout, CancellationToken cancellationToken) =>
-        Task.FromResult(KafkaErrorCode.None);
-
-    public Task PartitionChanged(Guid topicId, PartitionInfo partition) => Task.CompletedTask;
-
-    public Task<ReplicaState> GetReplicaState() => Task.FromResult(new ReplicaState(false, -1, -1, -1, -1));
 
     /// <summary>
     /// Periodic: retention (cleanup.policy with delete; a compact-only topic keeps its segments whatever retention.ms
@@ -268,6 +305,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
             if (deleted > 0)
             {
                 open.Producers.DeleteSnapshotsBelow(open.Log.LogStartOffset);
+                open.Epochs.TruncateFromStart(open.Log.LogStartOffset);
                 PartitionGrainLog.RetentionApplied(logger, _topic, _partition, deleted, open.Log.LogStartOffset);
             }
         }
@@ -304,17 +342,30 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
                 return;
             }
 
+            if (IsStale(open, topic.Partitions[_partition]))
+            {
+                StepDown("the controller names another leader or a newer epoch");
+                return;
+            }
+
             if (!SameConfigs(open.Overrides, topic.ConfigOverrides))
             {
-                // LogConfig is fixed for an open log: close cleanly (fast, no recovery) and open with the new settings.
+                // LogConfig is fixed for an open log: close cleanly (fast, no recovery) and open with the new settings,
+                // keeping this leader's epoch, epoch history and followers' progress.
+                var replication = open.Replication;
                 Close();
-                Open(topic);
+                Open(topic, replication?.Committed ?? topic.Partitions[_partition], HighWatermark(open), open.Epochs);
+                if (replication is not null && _open is { } reopened)
+                {
+                    _open = reopened with { Replication = replication };
+                }
+
                 PartitionGrainLog.ConfigReloaded(logger, _topic, _partition);
             }
         }
-        else if (topic is not null && _partition < topic.Partitions.Count)
+        else if (topic is not null && _partition < topic.Partitions.Count && !_fenced)
         {
-            Open(topic); // created (or its partitions raised) after this activation started
+            await OpenAsLeaderAsync(topic); // created (or its partitions raised) after this activation started
         }
     }
 

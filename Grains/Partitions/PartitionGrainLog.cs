@@ -25,4 +25,16 @@ internal static partial class PartitionGrainLog
 
     [LoggerMessage(EventId = 3307, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition}: records deleted, log start is now {LogStart}")]
     public static partial void RecordsDeleted(ILogger logger, string topic, int partition, long logStart);
+
+    [LoggerMessage(EventId = 3340, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition}: leader at epoch {Epoch}, ISR [{Isr}]")]
+    public static partial void BecameLeader(ILogger logger, string topic, int partition, int epoch, string isr);
+
+    [LoggerMessage(EventId = 3341, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition}: ISR [{From}] -> [{To}]")]
+    public static partial void IsrChanged(ILogger logger, string topic, int partition, string from, string to);
+
+    [LoggerMessage(EventId = 3342, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition}: leader steps down ({Reason})")]
+    public static partial void SteppedDown(ILogger logger, string topic, int partition, string reason);
+
+    [LoggerMessage(EventId = 3343, Level = LogLevel.Debug, Message = "Partition {Topic}-{Partition}: background call failed ({What})")]
+    public static partial void BackgroundCallFailed(ILogger logger, Exception exception, string topic, int partition, string what);
 }
