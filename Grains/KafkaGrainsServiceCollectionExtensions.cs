@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Hosting;
+using Orleans.Kafka.Cluster;
+using Orleans.Runtime;
 using Orleans.Kafka.Grains.Cluster;
 using Orleans.Kafka.Grains.Topics;
 using Orleans.Kafka.Grains.Partitions;
@@ -11,7 +13,8 @@ namespace Orleans.Kafka.Grains;
 public static class KafkaGrainsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the grains' services: the replica placement and the <see cref="BrokerOptions"/> options entry.
+    /// Adds the grains' services: the replica placement, the <see cref="BrokerOptions"/> options entry, and the
+    /// replication controller's failover watcher, metrics and <see cref="ReplicationOptions"/>.
     /// Expectations on the host: bind <see cref="BrokerOptions"/> from the "Kafka" configuration section
     /// (<c>services.Configure&lt;BrokerOptions&gt;(configuration.GetSection(BrokerOptions.SectionName))</c>), and register a
     /// grain storage provider named "kafka" (file storage in embedded mode, ADO.NET in cluster mode, memory in tests).
@@ -34,6 +37,12 @@ public static class KafkaGrainsServiceCollectionExtensions
         services.AddPlacementDirector<ReplicaPlacementStrategy, ReplicaPlacementDirector>();
         services.TryAddSingleton<Partitions.LocalLogOwnership>();
         services.AddOptions<GatewayRegistryOptions>();
+
+        // Replication controller: failover on membership changes, the periodic reconcile's timing, the gauges.
+        services.AddOptions<ReplicationOptions>();
+        services.TryAddSingleton(sp => new ReplicationMetrics(sp.GetService<ISiloIdentity>()));
+        services.TryAddSingleton<ReplicaFailoverWatcher>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ReplicaFailoverWatcher>());
         return services;
     }
 }

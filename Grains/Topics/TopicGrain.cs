@@ -10,12 +10,14 @@ namespace Orleans.Kafka.Grains.Topics;
 /// This grain's persisted state is the truth for partitions and configs; after each persisted change it pushes the new
 /// <see cref="TopicInfo"/> to the registry (see <see cref="TopicRegistryGrain"/> for the whole consistency story).
 /// Writes are non-reentrant; reads are interleaved and only ever see <see cref="_info"/>, which is replaced after
-/// storage accepted a change.
+/// storage accepted a change. It is also the replication controller of its partitions (leader, epoch, ISR,
+/// reassignment): see TopicGrain.Replication.cs.
 /// </summary>
-public sealed class TopicGrain(
+public sealed partial class TopicGrain(
     [PersistentState("topic", TopicRegistryGrain.StorageName)] IPersistentState<TopicState> state,
     IReplicaPlacement placement,
-    ILogger<TopicGrain> logger) : Grain, ITopicGrain, ITopicLifecycle
+    IClusterMembershipService membership,
+    ILogger<TopicGrain> logger) : Grain, ITopicGrain, ITopicLifecycle, ITopicReplication
 {
     /// <summary>The committed snapshot; null when this topic does not exist.</summary>
     private TopicInfo? _info;
@@ -149,10 +151,6 @@ public sealed class TopicGrain(
 
     public Task<AdminResult> AlterConfigs(IReadOnlyList<ConfigAlteration> alterations, bool validateOnly) =>
         ChangeConfigs(current => TopicConfigEditor.Apply(current, alterations), validateOnly);
-
-    // TODO(replication): being written now.
-    public Task<AdminResult> AlterReassignment(int partition, IReadOnlyList<int>? targetReplicas) =>
-        Task.FromResult(new AdminResult(KafkaErrorCode.UnknownServerError, "not yet"));
 
     private async Task<AdminResult> ChangeConfigs(Func<IReadOnlyDictionary<string, string>, ConfigEditResult> edit, bool validateOnly)
     {

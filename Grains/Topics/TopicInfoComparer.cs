@@ -14,10 +14,5 @@ internal static class TopicInfoComparer
         && a.ConfigOverrides.Count == b.ConfigOverrides.Count
         && a.ConfigOverrides.All(c => b.ConfigOverrides.TryGetValue(c.Key, out var v) && v == c.Value);
 
-    private static bool SamePartition(PartitionInfo a, PartitionInfo b) =>
-        a.Index == b.Index
-        && a.Leader == b.Leader
-        && a.LeaderEpoch == b.LeaderEpoch
-        && a.Replicas.SequenceEqual(b.Replicas)
-        && a.Isr.SequenceEqual(b.Isr);
+    private static bool SamePartition(PartitionInfo a, PartitionInfo b) => PartitionElection.SameState(a, b);
 }

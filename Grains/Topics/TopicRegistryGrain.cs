@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Kafka.Grains.Cluster;
 using Orleans.Kafka.Protocol;
 using Orleans.Kafka.Topics;
 using Orleans.Runtime;
@@ -33,6 +34,8 @@ public sealed class TopicRegistryGrain : Grain, ITopicRegistryGrain, ITopicRegis
     private readonly TopicRegistryStore _store;
     private readonly IOptions<BrokerOptions> _options;
     private readonly IReplicaPlacement _placement;
+    private readonly IClusterMembershipService _membership;
+    private readonly IOptions<ReplicationOptions> _replication;
     private readonly ILogger<TopicRegistryGrain> _logger;
     private TopicRegistryView _view = TopicRegistryView.Empty;
     private Task _writeTail = Task.CompletedTask;
@@ -44,17 +47,28 @@ public sealed class TopicRegistryGrain : Grain, ITopicRegistryGrain, ITopicRegis
         IPersistentStateFactory stateFactory,
         IOptions<BrokerOptions> options,
         IReplicaPlacement placement,
+        IClusterMembershipService membership,
+        IOptions<ReplicationOptions> replication,
         ILogger<TopicRegistryGrain> logger)
     {
         _store = new TopicRegistryStore(stateFactory, GrainContext, StorageName);
         _options = options;
         _placement = placement;
+        _membership = membership;
+        _replication = replication;
         _logger = logger;
     }
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _view = new TopicRegistryView(_store.Load());
+        var interval = _replication.Value.ReconcileInterval;
+        if (interval > TimeSpan.Zero)
+        {
+            // Not KeepAlive: the registry stays active anyway while silos poll it for the replication metrics.
+            this.RegisterGrainTimer(_ => ReconcileWhereNeeded(), new GrainTimerCreationOptions(interval, interval) { Interleave = true });
+        }
+
         return Task.CompletedTask;
     }
 
@@ -133,8 +147,46 @@ public sealed class TopicRegistryGrain : Grain, ITopicRegistryGrain, ITopicRegis
         }
     }
 
-    // TODO(replication): fan out to topic grains' Reconcile (being written now).
-    public Task ReconcileLeaders() => Task.CompletedTask;
+    public Task ReconcileLeaders() => Reconcile(_view.Topics);
+
+    /// <summary>
+    /// The periodic safety net: only topics whose cached state shows a partition that election would change (a leader
+    /// or ISR member that is not live, an offline partition that could come back), so idle topic grains stay idle.
+    /// </summary>
+    private Task ReconcileWhereNeeded()
+    {
+        var snapshot = _membership.CurrentSnapshot;
+        if (!SiloIds.InUse(snapshot))
+        {
+            return Task.CompletedTask;
+        }
+
+        var live = SiloIds.Live(snapshot).Keys.ToHashSet();
+        return Reconcile([.. _view.Topics.Where(t => NeedsElection(t, live))]);
+    }
+
+    private static bool NeedsElection(TopicInfo topic, IReadOnlySet<int> live)
+    {
+        var unclean = TopicConfigCatalog.GetBoolean(topic.ConfigOverrides, "unclean.leader.election.enable");
+        return topic.Partitions.Any(p => !ReferenceEquals(p, PartitionElection.Reconcile(p, live, unclean)));
+    }
+
+    /// <summary>Runs every topic's election in parallel; a failing topic is logged and retried by the next round.</summary>
+    private async Task Reconcile(IReadOnlyList<TopicInfo> topics)
+    {
+        await Task.WhenAll(topics.Select(async topic =>
+        {
+            try
+            {
+                await GrainFactory.GetGrain<ITopicReplication>(topic.Name).Reconcile();
+            }
+            catch (Exception ex)
+            {
+                // Never thrown to the caller (a membership watcher): the other topics' elections must still happen.
+                TopicLog.ReconcileFailed(_logger, topic.Name, ex);
+            }
+        }));
+    }
 
     public async Task<DeleteTopicResult> DeleteTopic(string? name, Guid topicId)
     {

@@ -1,0 +1,21 @@
+namespace Orleans.Kafka.Grains.Cluster;
+
+/// <summary>Timing of the replication controller's background work (registered by AddKafkaGrains).</summary>
+public sealed class ReplicationOptions
+{
+    /// <summary>
+    /// How often the topic registry re-runs leader election for topics its cached view shows needing it (a leader or
+    /// ISR member that is not live). Membership changes trigger it at once through <see cref="ReplicaFailoverWatcher"/>;
+    /// this is the safety net for a trigger that failed.
+    /// </summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often each silo refreshes the figures behind the replication metrics from the registry.</summary>
+    public TimeSpan MetricsRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Attempts to reach the registry after a membership change before the periodic reconcile is left to act.</summary>
+    public int ReconcileAttempts { get; set; } = 5;
+
+    /// <summary>Pause between those attempts (the registry may be re-activating after its own silo died).</summary>
+    public TimeSpan ReconcileRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+}
