@@ -132,6 +132,10 @@ internal sealed class LeaderReplication
         return laggards.Count == 0 ? null : [.. Committed.Isr.Where(r => !laggards.Contains(r))];
     }
 
+    /// <summary>Followers that have not fetched for <paramref name="silenceMs"/> (or never): their grains may need waking.</summary>
+    public IEnumerable<int> SilentFollowers(long nowMs, long silenceMs) =>
+        _followers.Where(f => nowMs - f.Value.LastFetchMs > silenceMs).Select(f => f.Key);
+
     private sealed class FollowerProgress
     {
         public long LogEnd { get; set; } = -1;

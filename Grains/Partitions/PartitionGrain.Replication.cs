@@ -227,11 +227,26 @@ public sealed partial class PartitionGrain
             ? value
             : options.Value.MinInsyncReplicas;
 
+    /// <summary>
+    /// Periodic: proposes removing ISR members that lag too long, and wakes followers that have gone quiet (a silo that
+    /// came back has no follower grain until something calls it; placement refuses quickly while it is still down).
+    /// </summary>
     private Task CheckLaggingFollowers(CancellationToken cancellationToken)
     {
-        if (_open is { Replication: { } replication } open && !_fenced && replication.ProposeShrink(NowMs) is { } shrunk)
+        if (_open is not { Replication: { } replication } open || _fenced)
+        {
+            return Task.CompletedTask;
+        }
+
+        var now = NowMs;
+        if (replication.ProposeShrink(now) is { } shrunk)
         {
             ProposeIsr(open, shrunk);
+        }
+
+        foreach (var silent in replication.SilentFollowers(now, Math.Max(1000, options.Value.ReplicaFetchWaitMaxMs * 4L)))
+        {
+            FireAndForget(GrainFactory.GetReplicaGrain(_topic, _partition, silent).Follow(), "wake a silent follower");
         }
 
         return Task.CompletedTask;

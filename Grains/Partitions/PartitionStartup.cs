@@ -12,7 +12,8 @@ namespace Orleans.Kafka.Grains.Partitions;
 /// Opens every partition when the silo starts, as a Kafka broker loads all its logs: recovery after a crash happens
 /// now rather than on a client's first request, and retention keeps running for partitions nobody has touched since the
 /// restart. Each partition is opened by activating its grain; a failure is logged and the partition opens on first use.
-/// A silo with a silo id opens only the partitions it owns (the others belong to other silos' start-up).
+/// A silo with a silo id opens the partitions it leads and starts the follower copies it holds (other partitions belong to
+/// other silos' start-up).
 /// </summary>
 internal sealed partial class PartitionStartup(IGrainFactory grains, ILogger<PartitionStartup> logger, ISiloIdentity? identity = null)
     : ILifecycleParticipant<ISiloLifecycle>
@@ -27,13 +28,17 @@ internal sealed partial class PartitionStartup(IGrainFactory grains, ILogger<Par
     {
         var topics = await grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).ListTopics();
         var partitions = topics
-            .SelectMany(t => t.Partitions.Where(p => identity is null || p.Leader == identity.SiloId).Select(p => (t.Name, p.Index)))
+            .SelectMany(t => t.Partitions.Where(p => identity is null || p.Replicas.Contains(identity.SiloId) || p.Leader == identity.SiloId)
+                .Select(p => (t.Name, p.Index, Follower: identity is not null && p.Leader != identity.SiloId)))
             .ToList();
         await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (partition, _) =>
         {
             try
             {
-                await grains.GetPartitionGrain(partition.Name, partition.Index).GetOffsets();
+                // A follower copy starts catching up now rather than when its leader next notices it is quiet.
+                await (partition.Follower
+                    ? grains.GetReplicaGrain(partition.Name, partition.Index, identity!.SiloId).Follow()
+                    : grains.GetPartitionGrain(partition.Name, partition.Index).GetOffsets());
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -19,6 +19,15 @@ public sealed class SiloIdClusterFixture : IAsyncLifetime
 {
     public const short Silos = 3;
 
+    private readonly Action<BrokerOptions>? _configure;
+
+    public SiloIdClusterFixture()
+    {
+    }
+
+    /// <summary>A cluster whose broker settings <paramref name="configure"/> adjusts (replication tests shorten lags).</summary>
+    internal SiloIdClusterFixture(Action<BrokerOptions> configure) => _configure = configure;
+
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "okafka-cluster-" + Guid.NewGuid().ToString("N"));
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _reuse = new();
@@ -44,6 +53,7 @@ public sealed class SiloIdClusterFixture : IAsyncLifetime
             {
                 o.LogDirs = logDirs;
                 o.NumPartitions = 3;
+                _configure?.Invoke(o);
             });
             silo.Services.Configure<GatewayRegistryOptions>(o => o.Expiry = TimeSpan.FromSeconds(2));
         });

@@ -1,0 +1,239 @@
+using Orleans.Kafka.Cluster;
+using Orleans.Kafka.Grains.Tests.Cluster;
+using Orleans.Kafka.Grains.Tests.PartitionGrains;
+using Orleans.Kafka.Partitions;
+using Orleans.Kafka.Protocol;
+using Orleans.Kafka.Topics;
+
+namespace Orleans.Kafka.Grains.Tests.Replication;
+
+/// <summary>
+/// Replication across three silos (TestingHost, silo ids 1-3, a shared grain store that outlives silos): followers copy
+/// the leader, acks=-1 waits for the ISR, ISR shrinks when silos stop, leadership moves to an in-sync replica with a
+/// new epoch, a returning replica catches up and rejoins, and a divergent suffix is truncated by leader epoch.
+/// Each test runs its own cluster (they stop silos).
+/// </summary>
+public sealed class ReplicationClusterTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private readonly SiloIdClusterFixture _cluster = new(o =>
+    {
+        o.ReplicaLagTimeMaxMs = 3000;
+        o.ReplicaFetchWaitMaxMs = 200;
+    });
+
+    private IGrainFactory Grains => _cluster.Grains;
+
+    public Task InitializeAsync() => _cluster.InitializeAsync();
+
+    public Task DisposeAsync() => _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Acks_all_answers_once_every_in_sync_replica_has_the_batch_and_followers_hold_the_same_log()
+    {
+        var topic = await CreateReplicatedTopic("copies", minInsync: 2);
+        var leader = topic.Partitions[0].Leader;
+
+        for (var i = 0; i < 5; i++)
+        {
+            var appended = await ProduceAllAcks(topic, PartitionTestSupport.Batch($"v{i}a", $"v{i}b"));
+            Assert.Equal(2L * i, appended);
+        }
+
+        var state = await Grains.GetPartitionGrain(topic.Name, 0).GetReplicaState();
+        Assert.Equal(10, state.LogEndOffset);
+        Assert.Equal(10, state.HighWatermark);
+        foreach (var follower in topic.Partitions[0].Replicas.Where(r => r != leader))
+        {
+            // acks=-1 answered, so every ISR member had the records; a follower's own state shows it.
+            var copy = await Eventually(async () => await Grains.GetReplicaGrain(topic.Name, 0, follower).GetState() is { LogEndOffset: 10 } s ? s : null);
+            Assert.True(copy.IsOpen);
+            Assert.Equal(state.LeaderEpoch, copy.LeaderEpoch);
+        }
+
+        var fetched = await Grains.GetPartitionGrain(topic.Name, 0).Fetch(topic, 0);
+        Assert.Equal(10, PartitionTestSupport.Values(fetched.Records).Count);
+    }
+
+    [Fact]
+    public async Task Leader_loss_moves_leadership_to_an_in_sync_replica_with_a_new_epoch_and_keeps_every_acknowledged_record()
+    {
+        var topic = await CreateReplicatedTopic("failover", minInsync: 2);
+        var before = topic.Partitions[0];
+        for (var i = 0; i < 3; i++)
+        {
+            await ProduceAllAcks(topic, PartitionTestSupport.Batch($"before-{i}"));
+        }
+
+        var epochBefore = (await Grains.GetPartitionGrain(topic.Name, 0).GetReplicaState()).LeaderEpoch;
+        await _cluster.StopAsync(before.Leader);
+
+        var after = await Eventually(async () => await PartitionOf(topic.Name) is { } p && p.Leader >= 0 && p.Leader != before.Leader ? p : null);
+        Assert.Contains(after.Leader, before.Isr);
+        Assert.True(after.LeaderEpoch > epochBefore, $"epoch {after.LeaderEpoch} should be above {epochBefore}");
+        Assert.DoesNotContain(before.Leader, after.Isr);
+
+        var values = await Eventually(async () => await FetchValues(topic) is { Count: 3 } v ? v : null);
+        Assert.Equal([(0L, "before-0"), (1L, "before-1"), (2L, "before-2")], values);
+        Assert.Equal(3L, await ProduceAllAcks(topic, PartitionTestSupport.Batch("after")));
+
+        // The old leader's silo returns: its copy follows the new leader, catches up and rejoins the ISR.
+        await _cluster.StartAgainAsync(before.Leader);
+        var rejoined = await Eventually(async () => await PartitionOf(topic.Name) is { } p && p.Isr.Contains(before.Leader) ? p : null);
+        Assert.Equal(after.Leader, rejoined.Leader);
+        var copy = await Grains.GetReplicaGrain(topic.Name, 0, before.Leader).GetState();
+        Assert.Equal(4, copy.LogEndOffset);
+    }
+
+    [Fact]
+    public async Task Acks_all_is_refused_with_not_enough_replicas_when_the_isr_is_below_min_insync_replicas()
+    {
+        var topic = await CreateReplicatedTopic("min-isr", minInsync: 2);
+        var partition = topic.Partitions[0];
+        await ProduceAllAcks(topic, PartitionTestSupport.Batch("while-all-in-sync"));
+
+        foreach (var follower in partition.Replicas.Where(r => r != partition.Leader))
+        {
+            await _cluster.StopAsync(follower);
+        }
+
+        await Eventually(async () => await PartitionOf(topic.Name) is { Isr.Count: 1 } p ? p : null);
+        var refused = await Eventually(async () =>
+            await Grains.GetPartitionGrain(topic.Name, 0).Produce(topic, PartitionTestSupport.Batch("refused"), acks: -1) is { Error: KafkaErrorCode.NotEnoughReplicas } r ? r : null);
+        Assert.Contains("min.insync.replicas", refused.ErrorMessage, StringComparison.Ordinal);
+
+        // Nothing was appended for the refused batch; acks=1 still writes to the leader alone.
+        var accepted = await Grains.GetPartitionGrain(topic.Name, 0).ProduceOk(topic, PartitionTestSupport.Batch("acks-1"));
+        Assert.Equal(1, accepted.BaseOffset);
+    }
+
+    [Fact]
+    public async Task With_no_in_sync_replica_live_the_partition_stays_offline_and_an_unclean_leader_truncates_the_old_leaders_suffix()
+    {
+        var topic = await CreateReplicatedTopic("unclean", minInsync: 1);
+        var partition = topic.Partitions[0];
+        var leader = partition.Leader;
+        var followers = partition.Replicas.Where(r => r != leader).ToArray();
+        await ProduceAllAcks(topic, PartitionTestSupport.Batch("shared"));
+
+        // Only the leader gets "leader-only": both followers are gone and the ISR shrinks to the leader.
+        foreach (var follower in followers)
+        {
+            await _cluster.StopAsync(follower);
+        }
+
+        await Eventually(async () => await PartitionOf(topic.Name) is { Isr.Count: 1 } p ? p : null);
+        await Grains.GetPartitionGrain(topic.Name, 0).ProduceOk(topic, PartitionTestSupport.Batch("leader-only-1", "leader-only-2"));
+
+        await _cluster.StopAsync(leader);
+        foreach (var follower in followers)
+        {
+            await _cluster.StartAgainAsync(follower);
+        }
+
+        // unclean.leader.election.enable=false: the out-of-sync followers do not lead; the partition is offline.
+        var offline = await Eventually(async () => await PartitionOf(topic.Name) is { Leader: PartitionInfo.NoLeader } p ? p : null);
+        Assert.Equal([leader], offline.Isr);
+        await Assert.ThrowsAnyAsync<Exception>(() => Grains.GetPartitionGrain(topic.Name, 0).GetOffsets());
+
+        // Allowing an unclean election makes a follower lead without the old leader's last records.
+        Assert.True((await Grains.GetGrain<ITopicGrain>(topic.Name).AlterConfigs([new ConfigAlteration("unclean.leader.election.enable", AlterConfigOp.Set, "true")], false)).IsOk);
+        await Grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).ReconcileLeaders();
+        var unclean = await Eventually(async () => await PartitionOf(topic.Name) is { Leader: > 0 } p ? p : null);
+        Assert.Contains(unclean.Leader, followers);
+        Assert.Equal(1L, await ProduceAllAcks(topic, PartitionTestSupport.Batch("new-leader")));
+
+        // The old leader returns as a follower: its divergent suffix (offsets 1-2) is truncated and replaced.
+        await _cluster.StartAgainAsync(leader);
+        var copy = await Eventually(async () => await Grains.GetReplicaGrain(topic.Name, 0, leader).GetState() is { IsOpen: true, LogEndOffset: 2 } s ? s : null);
+        Assert.Equal(2, copy.LogEndOffset);
+        var values = await FetchValues(topic);
+        Assert.Equal([(0L, "shared"), (1L, "new-leader")], values);
+    }
+
+    [Fact]
+    public async Task A_follower_fetch_with_a_stale_epoch_is_fenced_and_a_newer_epoch_is_unknown_to_the_leader()
+    {
+        var topic = await CreateReplicatedTopic("fencing", minInsync: 1);
+        var partition = topic.Partitions[0];
+        var leader = Grains.GetPartitionGrain(topic.Name, 0);
+        var epoch = (await leader.GetReplicaState()).LeaderEpoch;
+        var follower = partition.Replicas.First(r => r != partition.Leader);
+
+        var stale = await leader.ReplicaFetch(new ReplicaFetchCommand(topic.TopicId, follower, epoch - 1, 0, 1 << 20, TimeSpan.Zero), CancellationToken.None);
+        var newer = await leader.ReplicaFetch(new ReplicaFetchCommand(topic.TopicId, follower, epoch + 1, 0, 1 << 20, TimeSpan.Zero), CancellationToken.None);
+        var stranger = await leader.ReplicaFetch(new ReplicaFetchCommand(topic.TopicId, 99, epoch, 0, 1 << 20, TimeSpan.Zero), CancellationToken.None);
+
+        Assert.Equal(KafkaErrorCode.FencedLeaderEpoch, stale.Error);
+        Assert.Equal(KafkaErrorCode.UnknownLeaderEpoch, newer.Error);
+        Assert.Equal(KafkaErrorCode.NotLeaderOrFollower, stranger.Error);
+        Assert.Equal(epoch, stale.LeaderEpoch);
+    }
+
+    private async Task<TopicInfo> CreateReplicatedTopic(string prefix, int minInsync)
+    {
+        var name = $"{prefix}-{Guid.NewGuid():N}";
+        var created = await Grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).CreateTopic(
+            new CreateTopicSpec(name, 1, 3, null, new Dictionary<string, string?> { ["min.insync.replicas"] = minInsync.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+            validateOnly: false);
+        Assert.Equal(KafkaErrorCode.None, created.Error);
+        Assert.Equal(3, created.Topic!.Partitions[0].Replicas.Count);
+        return created.Topic;
+    }
+
+    /// <summary>Produces with acks=-1 and waits for the ISR as the gateway does; returns the base offset.</summary>
+    private async Task<long> ProduceAllAcks(TopicInfo topic, byte[] batch)
+    {
+        var grain = Grains.GetPartitionGrain(topic.Name, 0);
+        var result = await Eventually(async () =>
+        {
+            try
+            {
+                return await grain.Produce(topic, batch, acks: -1) is { Error: KafkaErrorCode.None } ok ? ok : null;
+            }
+            catch (Exception ex) when (ex.ToString().Contains(PartitionUnavailableException.Marker, StringComparison.Ordinal))
+            {
+                return null; // leadership is moving
+            }
+        });
+        if (result.AwaitsReplication)
+        {
+            Assert.Equal(KafkaErrorCode.None, await grain.AwaitReplication(topic.TopicId, result.AwaitOffset, TimeSpan.FromSeconds(30), CancellationToken.None));
+        }
+
+        return result.BaseOffset;
+    }
+
+    private async Task<List<(long Offset, string Value)>?> FetchValues(TopicInfo topic)
+    {
+        try
+        {
+            var fetched = await Grains.GetPartitionGrain(topic.Name, 0).Fetch(topic, 0);
+            return fetched.Error == KafkaErrorCode.None ? PartitionTestSupport.Values(fetched.Records) : null;
+        }
+        catch (Exception ex) when (ex.ToString().Contains(PartitionUnavailableException.Marker, StringComparison.Ordinal))
+        {
+            return null;
+        }
+    }
+
+    private async Task<PartitionInfo?> PartitionOf(string topic) =>
+        (await Grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).GetTopic(topic))?.Partitions[0];
+
+    /// <summary>Retries <paramref name="attempt"/> until it yields a value or the deadline passes (then fails).</summary>
+    private static async Task<T> Eventually<T>(Func<Task<T?>> attempt)
+        where T : class
+    {
+        using var deadline = new CancellationTokenSource(Deadline);
+        while (true)
+        {
+            if (await attempt() is { } value)
+            {
+                return value;
+            }
+
+            await Task.Delay(100, deadline.Token);
+        }
+    }
+}
