@@ -46,6 +46,8 @@ public sealed class BrokerProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        // A crashed test host must not leave this process running (Silo/ParentProcessWatch.cs).
+        info.Environment["OKAFKA_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the broker process");
         var broker = new BrokerProcess(process, kafkaPort, dataDirectory);
         process.OutputDataReceived += (_, e) => broker.Record(e.Data);

@@ -109,6 +109,19 @@ public sealed class ClusterProcessSafetyTests(PostgresServer postgres, ITestOutp
         });
     }
 
+    [Fact]
+    public async Task Killed_silo_is_declared_dead_within_seconds_with_the_test_membership_settings()
+    {
+        await using var cluster = await LocalCluster.StartAsync(postgres, new LocalClusterOptions { SiloIds = [1, 2], SiloKafkaListeners = false });
+        await cluster.DumpOnFailureAsync(log, async () =>
+        {
+            await cluster.KillSiloAsync(2);
+            var watch = Stopwatch.StartNew();
+            await cluster.WaitUntilDeclaredDeadAsync(2, TimeSpan.FromSeconds(20));
+            log.WriteLine($"silo 2 declared dead {watch.Elapsed.TotalSeconds:F1} s after SIGKILL");
+        });
+    }
+
     private static bool IsListening(int port)
     {
         try

@@ -51,6 +51,8 @@ public sealed class ClusterSiloProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        // A crashed test host must not leave this process running (Silo/ParentProcessWatch.cs).
+        info.Environment["OKAFKA_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the silo process");
         var silo = new ClusterSiloProcess(process, kafkaPort);
         process.OutputDataReceived += (_, e) => silo.Record(e.Data);
