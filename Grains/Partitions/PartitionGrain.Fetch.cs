@@ -28,10 +28,13 @@ public sealed partial class PartitionGrain
         var hw = HighWatermark(open);
         var lso = LastStableOffset(open);
         var start = open.Log.LogStartOffset;
-        if (command.FetchOffset < start || command.FetchOffset > hw)
+        // Out of range is judged against the log end, as Kafka does: between the high watermark and the log end (a new
+        // leader whose high watermark has not caught up with what its predecessor exposed) the answer is empty.
+        var logEnd = open.Log.LogEndOffset;
+        if (command.FetchOffset < start || command.FetchOffset > logEnd)
         {
             return new FetchResult(KafkaErrorCode.OffsetOutOfRange, hw, lso, start, ReadOnlyMemory<byte>.Empty,
-                $"Fetch offset {command.FetchOffset} is outside [{start}, {hw}].");
+                $"Fetch offset {command.FetchOffset} is outside [{start}, {logEnd}].");
         }
 
         var end = command.Isolation == FetchIsolation.ReadCommitted ? lso : hw;
