@@ -69,6 +69,9 @@ public sealed class ReplicationMetrics : IDisposable
             unit: "{partition}", description: "Partitions of the cluster without a leader (cluster-wide; every silo reports it).");
     }
 
+    /// <summary>This silo's meter (one per silo: several in-process silos each have their own instance of the name).</summary>
+    internal Meter Meter => _meter;
+
     /// <summary>The figures as of the last refresh (also what an admin view can show).</summary>
     public ReplicationFigures Current => Volatile.Read(ref _current);
 
