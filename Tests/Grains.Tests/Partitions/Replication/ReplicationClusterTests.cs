@@ -171,14 +171,52 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
         Assert.Equal(epoch, stale.LeaderEpoch);
     }
 
-    private async Task<TopicInfo> CreateReplicatedTopic(string prefix, int minInsync)
+    [Fact]
+    public async Task Reassignment_moves_replicas_and_leadership_to_a_newly_added_silo_while_the_partition_keeps_serving()
+    {
+        var topic = await CreateReplicatedTopic("move", minInsync: 1, replicationFactor: 2);
+        var original = topic.Partitions[0];
+        for (var i = 0; i < 20; i++)
+        {
+            await ProduceAllAcks(topic, PartitionTestSupport.Batch($"before-{i}"));
+        }
+
+        await _cluster.Cluster.StartAdditionalSiloAsync(); // silo id 4
+        await _cluster.Cluster.WaitForLivenessToStabilizeAsync();
+        int[] target = [4, original.Replicas.First(r => r != original.Leader)];
+        var started = await Eventually(async () => await Grains.GetGrain<ITopicGrain>(topic.Name).AlterReassignment(0, target) is { IsOk: true } r ? r : null);
+        Assert.True(started.IsOk);
+
+        // Produce while the move runs: every answer is a success (a leader change may need a retry, as clients do).
+        var produced = 20L;
+        var done = await Eventually(async () =>
+        {
+            await ProduceAllAcks(topic, PartitionTestSupport.Batch($"during-{produced}"));
+            produced++;
+            return await PartitionOf(topic.Name) is { IsReassigning: false, Leader: 4 } p && p.Isr.Count == 2 ? p : null;
+        });
+
+        Assert.Equal(target, done.Replicas);
+        Assert.Equal(target.Order(), done.Isr.Order());
+        Assert.True(done.LeaderEpoch > original.LeaderEpoch);
+        var values = await Eventually(async () => await FetchValues(topic) is { } v && v.Count == produced ? v : null);
+        Assert.Equal(Enumerable.Range(0, (int)produced).Select(i => (long)i), values.Select(v => v.Offset));
+        Assert.Equal("before-0", values[0].Value);
+
+        // The silo that left the replica set drops its copy.
+        var removed = original.Leader == target[1] ? original.Replicas.First(r => r != target[1]) : original.Leader;
+        var removedDirectory = SiloIdClusterFixture.PartitionDirectoryOf(_cluster.LogDirsOfSilo(removed), topic.Name, 0);
+        await Eventually(() => Task.FromResult(Directory.Exists(removedDirectory) ? null : "gone"));
+    }
+
+    private async Task<TopicInfo> CreateReplicatedTopic(string prefix, int minInsync, short replicationFactor = 3)
     {
         var name = $"{prefix}-{Guid.NewGuid():N}";
         var created = await Grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).CreateTopic(
-            new CreateTopicSpec(name, 1, 3, null, new Dictionary<string, string?> { ["min.insync.replicas"] = minInsync.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+            new CreateTopicSpec(name, 1, replicationFactor, null, new Dictionary<string, string?> { ["min.insync.replicas"] = minInsync.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
             validateOnly: false);
         Assert.Equal(KafkaErrorCode.None, created.Error);
-        Assert.Equal(3, created.Topic!.Partitions[0].Replicas.Count);
+        Assert.Equal(replicationFactor, created.Topic!.Partitions[0].Replicas.Count);
         return created.Topic;
     }
 
