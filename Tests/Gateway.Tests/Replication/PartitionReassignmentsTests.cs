@@ -13,10 +13,7 @@ public sealed class PartitionReassignmentsTests(GatewayFixture fixture)
 {
     private const int SiloId = GatewayFixture.NodeId;
 
-    /// <summary>Until the topic grain's AlterReassignment lands it answers UNKNOWN_SERVER_ERROR "not yet" (a placeholder).</summary>
-    private const string AwaitingController = "needs TopicGrain's AlterReassignment (replication controller), still a placeholder";
-
-    [Fact(Skip = AwaitingController)]
+    [Fact]
     public async Task Invalid_target_replicas_get_INVALID_REPLICA_ASSIGNMENT_per_partition()
     {
         await ReplicationWire.CreateTopicAsync(fixture, "reassign-invalid", 3);
@@ -35,7 +32,7 @@ public sealed class PartitionReassignmentsTests(GatewayFixture fixture)
         });
     }
 
-    [Fact(Skip = AwaitingController)]
+    [Fact]
     public async Task Cancelling_without_a_reassignment_in_progress_gets_NO_REASSIGNMENT_IN_PROGRESS()
     {
         await ReplicationWire.CreateTopicAsync(fixture, "reassign-cancel", 1);
@@ -90,7 +87,7 @@ public sealed class PartitionReassignmentsTests(GatewayFixture fixture)
         }
     }
 
-    [Fact(Skip = AwaitingController)]
+    [Fact]
     public async Task Reassigning_onto_the_only_silo_succeeds_and_leaves_nothing_in_progress()
     {
         await ReplicationWire.CreateTopicAsync(fixture, "reassign-same", 1);
