@@ -96,22 +96,11 @@ internal static class PartitionElection
     /// </summary>
     public static PartitionDecision Reassign(PartitionInfo partition, IReadOnlyList<int> target, IReadOnlySet<int> live)
     {
-        if (target.Count == 0)
+        // Kafka (KRaft) validates a reassignment target like a manual assignment, with the same messages; a silo that is
+        // not live counts as not registered here, since replicas can only be placed on live silos.
+        if (ReplicaAssignments.ValidateReplicas(target, replicationFactor: null, [.. live]) is { } invalid)
         {
-            return PartitionDecision.Fail(KafkaErrorCode.InvalidReplicaAssignment, "Empty replica list specified in partition reassignment.", partition);
-        }
-
-        if (target.GroupBy(r => r).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
-        {
-            return PartitionDecision.Fail(KafkaErrorCode.InvalidReplicaAssignment,
-                $"Duplicate replica ids in partition reassignment replica list: [{Ids(target)}] (broker {duplicate.Key} appears more than once).", partition);
-        }
-
-        var unknown = target.Where(r => !live.Contains(r)).ToArray();
-        if (unknown.Length > 0)
-        {
-            return PartitionDecision.Fail(KafkaErrorCode.InvalidReplicaAssignment,
-                $"The proposed assignment contains non-existent or offline brokerIDs: {Ids(unknown)}.", partition);
+            return PartitionDecision.Fail(invalid.Error, invalid.Message ?? "Invalid replica assignment.", partition);
         }
 
         var original = Original(partition);

@@ -314,17 +314,17 @@ public sealed class PartitionElectionTests
     }
 
     [Theory]
-    [InlineData(new int[0])]
-    [InlineData(new[] { 1, 1 })]
-    [InlineData(new[] { 1, 9 })]
-    public void Empty_duplicate_or_dead_targets_are_invalid_replica_assignments(int[] target)
+    [InlineData(new int[0], "The manual partition assignment includes an empty replica list.")]
+    [InlineData(new[] { 1, 1 }, "The manual partition assignment includes the broker 1 more than once.")]
+    [InlineData(new[] { 1, 9 }, "The manual partition assignment includes broker 9, but no such broker is registered.")]
+    public void Empty_duplicate_or_dead_targets_are_invalid_replica_assignments_with_kafkas_messages(int[] target, string message)
     {
         var p = P(1, 2, [1, 2], [1, 2]);
 
         var result = PartitionElection.Reassign(p, target, All);
 
         Assert.Equal(KafkaErrorCode.InvalidReplicaAssignment, result.Error);
-        Assert.False(string.IsNullOrEmpty(result.Message));
+        Assert.Equal(message, result.Message);
         Assert.Same(p, result.Partition);
     }
 
