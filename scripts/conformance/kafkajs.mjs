@@ -89,6 +89,16 @@ check('listPartitionReassignments answers with nothing in progress', async () =>
   assert(Array.isArray(named.topics) && named.topics.length === 0, `named: ${JSON.stringify(named)}`);
 });
 
+check('alterPartitionReassignments onto an unknown broker id gets INVALID_REPLICA_ASSIGNMENT', async () => {
+  let types = ['no error'];
+  try {
+    await admin.alterPartitionReassignments({ topics: [{ topic: 'js-reassign', partitionAssignment: [{ partition: 0, replicas: [99] }] }] });
+  } catch (e) {
+    types = (e.errors ?? [e]).map(x => x.type ?? x.message);
+  }
+  assert(types.length === 1 && types[0] === 'INVALID_REPLICA_ASSIGNMENT', `got ${types}`);
+});
+
 // --- produce ------------------------------------------------------------------------------------
 const producer = kafka.producer({ allowAutoTopicCreation: true });
 const codecs = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4, zstd: CompressionTypes.ZSTD };
