@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using Orleans.Kafka.Cluster;
 using Orleans.Kafka.Topics;

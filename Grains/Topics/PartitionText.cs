@@ -4,7 +4,8 @@ namespace Orleans.Kafka.Grains.Topics;
 
 /// <summary>
 /// The compact text form of partition placement kept in grain state: Kafka's replica-assignment notation
-/// ("1:2,2:1": partitions separated by ',', a partition's broker ids by ':') and comma-separated leader epochs.
+/// ("1:2,2:1": partitions separated by ',', a partition's broker ids by ':') for replicas and ISRs, comma-separated
+/// integers for leader epochs and leaders, and the same notation with empty entries for reassignment lists.
 /// </summary>
 internal static class PartitionText
 {

@@ -21,6 +21,10 @@ namespace Orleans.Kafka.Grains.Topics;
 ///   still exists with the same id. The topic grain answers its caller only after the push, so reads of the registry
 ///   that follow a successful change see it.</item>
 /// </list>
+/// Leader election: <see cref="ITopicRegistryGrain.ReconcileLeaders"/> (called by every silo's
+/// <see cref="Cluster.ReplicaFailoverWatcher"/> when membership changes) runs each topic grain's
+/// <see cref="ITopicReplication.Reconcile"/>; a timer repeats it every <see cref="ReplicationOptions.ReconcileInterval"/>
+/// for the topics whose cached state shows a partition needing it.
 /// Create and delete are non-reentrant (so duplicate concurrent creates serialize: the first wins, the rest get
 /// TOPIC_ALREADY_EXISTS); reads and TopicChanged interleave. Reads use <see cref="_view"/>, which is replaced in one
 /// assignment after each successful write, and persistence is serialized through <see cref="Commit"/> because
