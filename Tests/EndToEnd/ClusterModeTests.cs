@@ -66,8 +66,10 @@ public sealed class ClusterModeTests(PostgresServer postgres, ITestOutputHelper 
             var restarted = cluster.Silos.Keys.OrderByDescending(s => cluster.PartitionsOn(s, topic).Count).First();
             var itsPartitions = cluster.PartitionsOn(restarted, topic);
             var stopping = Stopwatch.StartNew();
-            await cluster.StopSiloAsync(restarted);
-            log.WriteLine($"silo {restarted} stopped gracefully in {stopping.Elapsed.TotalSeconds:F1} s");
+            var graceful = await cluster.StopSiloAsync(restarted);
+            log.WriteLine(graceful
+                ? $"silo {restarted} stopped gracefully in {stopping.Elapsed.TotalSeconds:F1} s"
+                : $"silo {restarted} ignored SIGTERM for {stopping.Elapsed.TotalSeconds:F1} s and was killed");
             await WaitForLeaderlessAsync(cluster.GatewayBootstrap(GatewayB), topic, itsPartitions);
             var restart = Stopwatch.StartNew();
             await cluster.StartSiloAsync(restarted);

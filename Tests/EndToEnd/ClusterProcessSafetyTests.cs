@@ -42,10 +42,11 @@ public sealed class ClusterProcessSafetyTests(PostgresServer postgres, ITestOutp
 
             parent.Kill();
             var watch = Stopwatch.StartNew();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await silo.WaitForExitAsync(timeout.Token);
             log.WriteLine($"silo exited {watch.Elapsed.TotalSeconds:F1} s after its parent, code {silo.ExitCode}");
-            Assert.Equal(0, silo.ExitCode);
+            // 0: the graceful stop finished; 3: it took over 40 s (a loaded machine) and the watch exited the process.
+            Assert.Contains(silo.ExitCode, new[] { 0, Silo.ParentProcessWatch.ForcedExitCode });
             lock (output) Assert.Contains(output, l => l.Contains("Parent process", StringComparison.Ordinal));
         }
         finally
@@ -117,7 +118,7 @@ public sealed class ClusterProcessSafetyTests(PostgresServer postgres, ITestOutp
         {
             await cluster.KillSiloAsync(2);
             var watch = Stopwatch.StartNew();
-            await cluster.WaitUntilDeclaredDeadAsync(2, TimeSpan.FromSeconds(20));
+            await cluster.WaitUntilDeclaredDeadAsync(2, TimeSpan.FromSeconds(30));
             log.WriteLine($"silo 2 declared dead {watch.Elapsed.TotalSeconds:F1} s after SIGKILL");
         });
     }

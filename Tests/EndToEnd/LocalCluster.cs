@@ -33,17 +33,19 @@ public sealed record LocalClusterOptions
     public IReadOnlyList<string> ExtraGatewayArguments { get; init; } = [];
 
     /// <summary>
-    /// Test-tuned membership: probes every second, a silo that misses two is suspected and one vote declares it dead, and
-    /// silos re-read the table every second. Production keeps Orleans' defaults (README "Cluster mode").
+    /// Test-tuned membership: 2 s probes, a silo that misses two is suspected, and silos re-read the table every 2 s, so a
+    /// killed silo is declared dead within a few seconds. Two votes are still needed where three or more silos are active
+    /// (Orleans asks for at most half of them), so one starved silo on a loaded CI machine cannot evict a healthy peer
+    /// alone. Production keeps Orleans' defaults (README "Cluster mode").
     /// </summary>
     public static IReadOnlyDictionary<string, string> FastMembership { get; } = new Dictionary<string, string>
     {
-        ["ProbeTimeout"] = "00:00:01",
+        ["ProbeTimeout"] = "00:00:02",
         ["NumMissedProbesLimit"] = "2",
-        ["NumVotesForDeathDeclaration"] = "1",
-        ["TableRefreshTimeout"] = "00:00:01",
-        ["IAmAliveTablePublishTimeout"] = "00:00:02",
-        ["DeathVoteExpirationTimeout"] = "00:00:10",
+        ["NumVotesForDeathDeclaration"] = "2",
+        ["TableRefreshTimeout"] = "00:00:02",
+        ["IAmAliveTablePublishTimeout"] = "00:00:05",
+        ["DeathVoteExpirationTimeout"] = "00:00:20",
     };
 }
 
@@ -57,6 +59,9 @@ public sealed record LocalClusterOptions
 public sealed class LocalCluster : IAsyncDisposable
 {
     private static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(90);
+
+    /// <summary>Orleans' and Polly's information logs are dropped, so the kept output shows the broker's own story.</summary>
+    private static readonly string[] QuietLogging = ["--Logging:LogLevel:Orleans=Warning", "--Logging:LogLevel:Polly=Warning"];
     private readonly string _root = Path.Combine(Path.GetTempPath(), "okafka-cluster-" + Guid.NewGuid().ToString("N"));
     private readonly Dictionary<int, ClusterMember> _silos = [];
     private readonly Dictionary<int, ClusterMember> _gateways = [];
@@ -137,11 +142,18 @@ public sealed class LocalCluster : IAsyncDisposable
             $"--Kafka:log.dirs={silo.DataDirectory}",
         };
         arguments.AddRange(Options.Membership.Select(kv => $"--Orleans:Membership:{kv.Key}={kv.Value}"));
+        arguments.AddRange(QuietLogging);
         arguments.AddRange(Options.ExtraSiloArguments);
+        // After a SIGKILL the old generation is still Active in the table until it is superseded or declared dead:
+        // ready means a newer generation is Active.
+        var previous = await LatestGenerationAsync(silo.SiloPort);
         var started = Stopwatch.StartNew();
         silo.Start(arguments);
+        // Active in membership is not enough: the silo's later start-up stages (opening partitions) run after it; the
+        // host logs "Application started" once every stage and hosted service has started.
         await WaitAsync(silo, async () =>
-            await ActiveGenerationAsync(silo.SiloPort) is not null
+            silo.HostStarted
+            && await ActiveGenerationAsync(silo.SiloPort) is { } generation && (previous is null || generation > previous)
             && (!Options.SiloKafkaListeners || await IsListeningAsync(silo.KafkaPort)));
         silo.LastStartTime = started.Elapsed;
     }
@@ -161,20 +173,24 @@ public sealed class LocalCluster : IAsyncDisposable
             $"--Kafka:node.id={gatewayId}",
             $"--Kafka:listener.port={gateway.KafkaPort}",
         };
+        arguments.AddRange(QuietLogging);
         arguments.AddRange(Options.ExtraGatewayArguments);
         var started = Stopwatch.StartNew();
         gateway.Start(arguments);
-        await WaitAsync(gateway, () => IsListeningAsync(gateway.KafkaPort));
+        await WaitAsync(gateway, async () => gateway.HostStarted && await IsListeningAsync(gateway.KafkaPort));
         gateway.LastStartTime = started.Elapsed;
     }
 
-    /// <summary>SIGTERM: the silo shuts down gracefully (leaves membership as Dead); SIGKILL if it takes over 30 s.</summary>
-    public Task StopSiloAsync(int siloId) => _silos[siloId].StopAsync();
+    /// <summary>
+    /// SIGTERM: the silo shuts down gracefully (leaves membership as Dead); SIGKILL if it takes over 30 s.
+    /// Returns false when it had to be killed.
+    /// </summary>
+    public Task<bool> StopSiloAsync(int siloId) => _silos[siloId].StopAsync();
 
     /// <summary>SIGKILL: no shutdown code runs; the others declare it dead after the membership probes fail (<see cref="WaitUntilDeclaredDeadAsync"/>).</summary>
     public Task KillSiloAsync(int siloId) => _silos[siloId].KillAsync();
 
-    public Task StopGatewayAsync(int gatewayId) => _gateways[gatewayId].StopAsync();
+    public Task<bool> StopGatewayAsync(int gatewayId) => _gateways[gatewayId].StopAsync();
 
     public Task KillGatewayAsync(int gatewayId) => _gateways[gatewayId].KillAsync();
 
@@ -268,6 +284,24 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    private async Task<int?> LatestGenerationAsync(int siloPort)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT max(Generation) FROM OrleansMembershipTable WHERE DeploymentId = @cluster AND Port = @port", connection);
+        command.Parameters.AddWithValue("cluster", ClusterId);
+        command.Parameters.AddWithValue("port", siloPort);
+        try
+        {
+            return await command.ExecuteScalarAsync() is int generation ? generation : null;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return null;
+        }
+    }
+
     private async Task<int?> LatestStatusAsync(int siloPort)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
@@ -301,6 +335,7 @@ public sealed class ClusterMember
     private static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(30);
     private readonly Queue<string> _output = new();
     private Process? _process;
+    private volatile bool _hostStarted;
 
     internal ClusterMember(string name, int id, int kafkaPort, int siloPort, int orleansGatewayPort, string? dataDirectory)
     {
@@ -343,6 +378,9 @@ public sealed class ClusterMember
     /// <summary>How long the latest start took until the member was ready.</summary>
     public TimeSpan LastStartTime { get; internal set; }
 
+    /// <summary>The current run's host has logged "Application started" (every start-up stage has run).</summary>
+    public bool HostStarted => _hostStarted;
+
     public string Output => string.Join('\n', OutputLines());
 
     public IReadOnlyList<string> OutputLines() { lock (_output) { return [.. _output]; } }
@@ -350,6 +388,7 @@ public sealed class ClusterMember
     internal void Start(IReadOnlyList<string> arguments)
     {
         _process?.Dispose();
+        _hostStarted = false;
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -369,9 +408,10 @@ public sealed class ClusterMember
         _process = process;
     }
 
-    internal async Task StopAsync()
+    /// <summary>SIGTERM and wait; SIGKILL after <see cref="StopPatience"/>. True when the process ended by itself.</summary>
+    internal async Task<bool> StopAsync()
     {
-        if (_process is not { HasExited: false } process) return;
+        if (_process is not { HasExited: false } process) return true;
         Record($"=== {DateTime.UtcNow:HH:mm:ss.fff} SIGTERM");
         using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
         {
@@ -382,12 +422,14 @@ public sealed class ClusterMember
         try
         {
             await process.WaitForExitAsync(timeout.Token);
+            return true;
         }
         catch (OperationCanceledException)
         {
             Record($"=== still running {StopPatience} after SIGTERM: SIGKILL");
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
+            return false;
         }
     }
 
@@ -402,6 +444,7 @@ public sealed class ClusterMember
     private void Record(string? line)
     {
         if (line is null) return;
+        if (line.Contains("Application started.", StringComparison.Ordinal)) _hostStarted = true;
         lock (_output)
         {
             _output.Enqueue(line);
