@@ -15,23 +15,29 @@ namespace Orleans.Kafka.Silo;
 /// A silo restarting on its own endpoint (address and silo port) is not a duplicate: Orleans supersedes the older
 /// generation, which is how a crashed silo comes back.
 /// </summary>
-public sealed partial class SiloIdGuard(string connectionString, string clusterId, string address, int port, ISiloIdentity identity, ILogger<SiloIdGuard> logger)
+public sealed partial class SiloIdGuard(string connectionString, string clusterId, string address, int port, ISiloIdentity? identity, ILogger<SiloIdGuard> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public static void AddTo(ISiloBuilder silo, ClusteringSettings settings)
     {
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new SiloIdGuard(
             settings.ConnectionString!, settings.ClusterId, settings.AdvertisedAddress.ToString(), settings.SiloPort,
-            sp.GetRequiredService<ISiloIdentity>(), sp.GetRequiredService<ILogger<SiloIdGuard>>()));
+            sp.GetService<ISiloIdentity>(), sp.GetRequiredService<ILogger<SiloIdGuard>>()));
     }
 
-    public void Participate(ISiloLifecycle lifecycle) =>
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        // A silo without a silo id (a host that does not call UseKafkaSiloIdentity) has nothing to guard.
+        if (identity is null) return;
+
         // After the schema installer (stage First), before membership joins the cluster.
         lifecycle.Subscribe(nameof(SiloIdGuard), ServiceLifecycleStage.RuntimeInitialize - 1, CheckAsync);
+    }
 
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
-        var name = SiloIds.ToSiloName(identity.SiloId);
+        var siloId = identity!.SiloId;
+        var name = SiloIds.ToSiloName(siloId);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
@@ -47,13 +53,13 @@ public sealed partial class SiloIdGuard(string connectionString, string clusterI
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            LogIdFree(logger, identity.SiloId);
+            LogIdFree(logger, siloId);
             return;
         }
 
         var holder = $"{reader.GetString(0)}:{reader.GetInt32(1)} (generation {reader.GetInt32(2)}, {(SiloStatus)reader.GetInt32(3)})";
         throw new SiloIdInUseException(
-            $"silo id {identity.SiloId} is already held by the {((SiloStatus)reader.GetInt32(3)).ToString().ToLowerInvariant()} silo at {holder} " +
+            $"silo id {siloId} is already held by the {((SiloStatus)reader.GetInt32(3)).ToString().ToLowerInvariant()} silo at {holder} " +
             $"in cluster '{clusterId}'; this silo ({address}:{port}) refuses to start. Give each silo its own log.dirs " +
             $"(the id is kept in {{log.dirs}}/{FileSiloIdentity.FileName}) and node.id. If that silo has just crashed, start " +
             "it again on its own endpoint, or wait until membership declares it dead.");
