@@ -46,7 +46,7 @@ public sealed class ClusterModeTests(PostgresServer postgres, ITestOutputHelper 
 
             const string topic = "cluster-e2e";
             await KafkaClients.CreateTopicAsync(cluster.GatewayBootstrap(GatewayA), topic, Partitions);
-            // 100,000 records through gateway A only.
+            // 100,000 records from a producer bootstrapped with gateway A only (requests may go to B: see the class comment).
             var expected = Enumerable.Range(0, Partitions).ToDictionary(p => p, p => (long)Enumerable.Range(0, Records).Count(i => i % Partitions == p));
             var produceTime = await ProduceAsync(cluster, topic);
             log.WriteLine($"produced {Records} records through gateway A in {produceTime.TotalSeconds:F1} s ({Records / produceTime.TotalSeconds:F0} records/s)");
@@ -58,7 +58,7 @@ public sealed class ClusterModeTests(PostgresServer postgres, ITestOutputHelper 
             Assert.All(owners.Values, o => Assert.Single(o));
             Assert.All(cluster.Silos.Keys, s => Assert.NotEmpty(cluster.PartitionsOn(s, topic)));
 
-            // All of them, exactly, through gateway B only.
+            // All of them, exactly, by a consumer bootstrapped with gateway B only.
             var consumeTime = await ConsumeAndVerifyAsync(cluster, topic, expected);
             log.WriteLine($"consumed {Records} records through gateway B in {consumeTime.TotalSeconds:F1} s ({Records / consumeTime.TotalSeconds:F0} records/s)");
 
@@ -87,7 +87,7 @@ public sealed class ClusterModeTests(PostgresServer postgres, ITestOutputHelper 
         log.WriteLine($"total {total.Elapsed.TotalSeconds:F1} s");
     }
 
-    /// <summary>Produces record i (key <c>k{i}</c>) to partition i % 12 through gateway A only; returns the time it took.</summary>
+    /// <summary>Produces record i (key <c>k{i}</c>) to partition i % 12 with gateway A as the only bootstrap address; returns the time it took.</summary>
     private async Task<TimeSpan> ProduceAsync(LocalCluster cluster, string topic)
     {
         var stats = new ClientStatistics();
@@ -133,7 +133,7 @@ public sealed class ClusterModeTests(PostgresServer postgres, ITestOutputHelper 
         return elapsed;
     }
 
-    /// <summary>Reads every partition from offset 0 to its expected end and checks count, order, keys and values; only <paramref name="onlyAddress"/> may carry requests.</summary>
+    /// <summary>Reads every partition from offset 0 to its expected end (bootstrapped with gateway B only) and checks count, order, keys and values.</summary>
     private async Task<TimeSpan> ConsumeAndVerifyAsync(LocalCluster cluster, string topic, Dictionary<int, long> expected)
     {
         var bootstrap = cluster.GatewayBootstrap(GatewayB);
