@@ -51,19 +51,30 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
     public async Task<long> StopAsync()
     {
         await _stop.CancelAsync();
-        if (_task is { } task)
+        try
         {
-            try
+            if (_task is { } task)
             {
                 await task;
             }
-            catch (OperationCanceledException)
-            {
-                // the step in flight was cancelled: expected
-            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the step in flight was cancelled: expected
+        }
+        catch (Exception ex)
+        {
+            // The step in flight failed after the stop was asked for (RunAsync only absorbs failures while running): a
+            // fetch from a leader whose silo just died ends with SiloUnavailableException rather than a cancellation.
+            // The stop goes on: letting this escape would skip CloseLog and leave the directory owned by a loop nobody
+            // holds any more, so every later leader activation on this silo would fail to open it.
+            LogStepFailed(Logger, ex, grain.Topic, grain.Partition, ex.Message);
+        }
+        finally
+        {
+            CloseLog();
         }
 
-        CloseLog();
         return _highWatermark;
     }
 
