@@ -66,6 +66,11 @@ public sealed class GatewayDirectory(BrokerEndpoint endpoint, ISiloIdentity? col
     public int LeaderFor(int ownerSiloId) =>
         ownerSiloId < 0 || !IsSiloLive(ownerSiloId) ? -1 : GatewayBeside(ownerSiloId) ?? endpoint.NodeId;
 
-    /// <summary>A replica's broker id: the gateway beside its silo, else <paramref name="fallback"/>.</summary>
-    public int BrokerFor(int siloId, int fallback) => GatewayBeside(siloId) ?? fallback;
+    /// <summary>
+    /// A replica's broker id: the gateway beside its silo; a silo that is down keeps its own id (with co-hosted gateways
+    /// node.id = silo id, so this is how Kafka names an offline broker's replica, and the replica list keeps its length:
+    /// ISR smaller than replicas is what <c>kafka-topics --under-replicated-partitions</c> looks for); else
+    /// <paramref name="fallback"/> (a live silo without a gateway of its own).
+    /// </summary>
+    public int BrokerFor(int siloId, int fallback) => GatewayBeside(siloId) ?? (IsSiloLive(siloId) ? fallback : siloId);
 }
