@@ -60,11 +60,20 @@ public sealed class GatewayDirectory(BrokerEndpoint endpoint, ISiloIdentity? col
     }
 
     /// <summary>
-    /// The broker clients should send a partition's requests to: the gateway beside the owning silo (saves a hop),
-    /// else this gateway (every gateway reaches every partition through grain calls); -1 when the owner is down.
+    /// The broker clients should send a partition's requests to: the gateway beside the owning silo (saves a hop), else
+    /// one of the live gateways chosen by the silo id (every gateway reaches every partition through grain calls) — the
+    /// same choice on every gateway with the same view, because Kafka clients expect every broker to name the same leader
+    /// and follow whichever answered last; -1 when the owner is down.
     /// </summary>
     public int LeaderFor(int ownerSiloId) =>
-        ownerSiloId < 0 || !IsSiloLive(ownerSiloId) ? -1 : GatewayBeside(ownerSiloId) ?? endpoint.NodeId;
+        ownerSiloId < 0 || !IsSiloLive(ownerSiloId) ? -1 : GatewayBeside(ownerSiloId) ?? SharedGatewayFor(ownerSiloId);
+
+    /// <summary>A live gateway picked by <paramref name="siloId"/> from the sorted live node ids (this gateway included).</summary>
+    private int SharedGatewayFor(int siloId)
+    {
+        var nodes = _view.Gateways.Select(g => g.NodeId).Append(endpoint.NodeId).Distinct().Order().ToArray();
+        return nodes[(int)((uint)siloId % (uint)nodes.Length)];
+    }
 
     /// <summary>
     /// A replica's broker id: the gateway beside its silo; a silo that is down keeps its own id (with co-hosted gateways

@@ -26,7 +26,19 @@ internal sealed partial class PartitionStartup(IGrainFactory grains, ILogger<Par
 
     private async Task OpenAllAsync(CancellationToken cancellationToken)
     {
-        var topics = await grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).ListTopics();
+        IReadOnlyList<TopicInfo> topics;
+        try
+        {
+            topics = await grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).ListTopics();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The registry's silo died while this one started (its activation moves once the death is declared). Opening
+            // early is an optimisation: every partition still opens on first use, so the silo starts regardless.
+            LogListFailed(logger, ex);
+            return;
+        }
+
         var partitions = topics
             .SelectMany(t => t.Partitions.Where(p => identity is null || p.Replicas.Contains(identity.SiloId) || p.Leader == identity.SiloId)
                 .Select(p => (t.Name, p.Index, Follower: identity is not null && p.Leader != identity.SiloId)))
@@ -50,6 +62,9 @@ internal sealed partial class PartitionStartup(IGrainFactory grains, ILogger<Par
 
     [LoggerMessage(EventId = 3320, Level = LogLevel.Information, Message = "Opened {Partitions} partition(s) of {Topics} topic(s) at start-up")]
     private static partial void LogOpened(ILogger logger, int partitions, int topics);
+
+    [LoggerMessage(EventId = 3322, Level = LogLevel.Warning, Message = "Could not list topics at start-up; partitions open on first use")]
+    private static partial void LogListFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 3321, Level = LogLevel.Warning, Message = "Could not open partition {Topic}-{Partition} at start-up; it opens on first use")]
     private static partial void LogOpenFailed(ILogger logger, Exception exception, string topic, int partition);

@@ -39,3 +39,40 @@ public sealed class OfflineReplicaNamingTests
         return directory;
     }
 }
+
+/// <summary>Which gateway Metadata names leader of a silo's partitions (<see cref="GatewayDirectory.LeaderFor"/>).</summary>
+public sealed class LeaderNamingTests
+{
+    [Fact]
+    public void Every_standalone_gateway_names_the_same_leader_for_a_silo_without_a_gateway_of_its_own()
+    {
+        GatewayRegistration[] gateways = [new(101, "127.0.0.1", 9101, null), new(102, "127.0.0.1", 9102, null)];
+        var a = Directory(101, gateways, live: [1, 2, 3]);
+        var b = Directory(102, gateways, live: [1, 2, 3]);
+
+        var fromA = new[] { 1, 2, 3 }.Select(a.LeaderFor).ToArray();
+        var fromB = new[] { 1, 2, 3 }.Select(b.LeaderFor).ToArray();
+
+        Assert.Equal(fromA, fromB);
+        Assert.Equal([101, 102], fromA.Distinct().Order()); // the silos' partitions are spread over both gateways
+    }
+
+    [Fact]
+    public void A_silo_with_a_gateway_beside_it_is_led_through_that_gateway_and_a_dead_silo_has_no_leader()
+    {
+        GatewayRegistration[] gateways = [new(101, "127.0.0.1", 9101, null), new(1, "127.0.0.1", 9001, 1)];
+        var directory = Directory(101, gateways, live: [1, 3]);
+
+        Assert.Equal(1, directory.LeaderFor(1));
+        Assert.Equal(-1, directory.LeaderFor(2));
+        Assert.Equal(-1, directory.LeaderFor(-1));
+    }
+
+    private static GatewayDirectory Directory(int nodeId, GatewayRegistration[] gateways, int[] live)
+    {
+        var options = Options.Create(new BrokerOptions { NodeId = nodeId, ClusterId = "leader-naming", ListenerHost = "127.0.0.1" });
+        var directory = new GatewayDirectory(new BrokerEndpoint(options));
+        directory.Update(new ClusterView(gateways, live));
+        return directory;
+    }
+}
