@@ -80,7 +80,7 @@ public sealed class ClusterSiloProcess : IAsyncDisposable
         catch (OperationCanceledException)
         {
             _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await ProcessExit.WaitAfterKillAsync(_process, "silo process");
         }
     }
 
@@ -89,7 +89,7 @@ public sealed class ClusterSiloProcess : IAsyncDisposable
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await ProcessExit.WaitAfterKillAsync(_process, "silo process");
         }
 
         _process.Dispose();

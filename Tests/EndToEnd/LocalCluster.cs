@@ -428,7 +428,7 @@ public sealed class ClusterMember
         {
             Record($"=== still running {StopPatience} after SIGTERM: SIGKILL");
             process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            await ProcessExit.WaitAfterKillAsync(process, "cluster member process");
             return false;
         }
     }
@@ -438,7 +438,7 @@ public sealed class ClusterMember
         if (_process is not { HasExited: false } process) return;
         Record($"=== {DateTime.UtcNow:HH:mm:ss.fff} SIGKILL");
         process.Kill(entireProcessTree: true);
-        await process.WaitForExitAsync();
+        await ProcessExit.WaitAfterKillAsync(process, "cluster member process");
     }
 
     private void Record(string? line)
