@@ -32,4 +32,7 @@ internal static partial class GatewayLog
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Metadata request auto-created topic {Topic} ({Partitions} partitions): {Error}")]
     public static partial void TopicAutoCreated(ILogger logger, string topic, int partitions, Protocol.KafkaErrorCode error);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Metadata lookup of {Topic} failed or timed out; answered LEADER_NOT_AVAILABLE")]
+    public static partial void MetadataLookupFailed(ILogger logger, Exception exception, string topic);
 }

@@ -76,17 +76,35 @@ internal sealed class MetadataHandler(
                 }
                 else if (seenIds.Add(requested.TopicId))
                 {
-                    lookups.Add(LookupByIdAsync(registry, requested.TopicId, includeTopicOperations, version));
+                    lookups.Add(RetriableOnFailure(LookupByIdAsync(registry, requested.TopicId, includeTopicOperations, version), null, requested.TopicId, version));
                 }
             }
             else if (seenNames.Add(requested.Name))
             {
-                lookups.Add(LookupByNameAsync(registry, requested.Name, autoCreate, includeTopicOperations, version));
+                lookups.Add(RetriableOnFailure(LookupByNameAsync(registry, requested.Name, autoCreate, includeTopicOperations, version), requested.Name, Guid.Empty, version));
             }
         }
 
         response.Topics.AddRange(await Task.WhenAll(lookups).ConfigureAwait(false));
         return response;
+    }
+
+    /// <summary>
+    /// A topic whose lookup fails or takes longer than <see cref="PartitionCalls.RegistryPatience"/> (the registry's silo
+    /// just died and its activation is moving) is answered LEADER_NOT_AVAILABLE, which clients retry soon, rather than by
+    /// closing the connection, after which librdkafka backs off reconnecting for seconds.
+    /// </summary>
+    private async Task<MetadataResponseTopic> RetriableOnFailure(Task<MetadataResponseTopic> lookup, string? name, Guid topicId, short version)
+    {
+        try
+        {
+            return await lookup.WaitAsync(PartitionCalls.RegistryPatience).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            GatewayLog.MetadataLookupFailed(logger, ex, name ?? topicId.ToString());
+            return Error(KafkaErrorCode.LeaderNotAvailable, name, topicId, version);
+        }
     }
 
     private async Task<MetadataResponseTopic> LookupByIdAsync(ITopicRegistryGrain registry, Guid topicId, bool includeOperations, short version)

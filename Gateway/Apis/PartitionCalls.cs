@@ -32,6 +32,28 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
     public Task<Dictionary<Guid, TopicInfo?>> ResolveIdsAsync(IEnumerable<Guid> ids) =>
         ResolveAsync(ids, _byId, id => Registry.GetTopicById(id), EqualityComparer<Guid>.Default);
 
+    /// <summary>How long a registry lookup may take before a cached (even expired) answer is used instead.</summary>
+    internal static readonly TimeSpan RegistryPatience = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Asks the registry; when it does not answer in time or fails (its silo just died and its activation is moving),
+    /// answers from the expired cache entry if there is one — a Kafka broker serves from its metadata cache too, and every
+    /// partition call still carries the topic id, so a stale answer cannot touch the wrong data.
+    /// </summary>
+    private async Task<TopicInfo?> LookupOrStaleAsync<TKey>(TKey key, ConcurrentDictionary<TKey, (TopicInfo Info, long Expires)> cache, Func<TKey, Task<TopicInfo?>> lookup)
+        where TKey : notnull
+    {
+        try
+        {
+            return await lookup(key).WaitAsync(RegistryPatience, _time).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && cache.TryGetValue(key, out var stale))
+        {
+            LogStaleTopicServed(logger, ex, key.ToString() ?? "");
+            return stale.Info;
+        }
+    }
+
     private async Task<Dictionary<TKey, TopicInfo?>> ResolveAsync<TKey>(
         IEnumerable<TKey> keys, ConcurrentDictionary<TKey, (TopicInfo Info, long Expires)> cache, Func<TKey, Task<TopicInfo?>> lookup, IEqualityComparer<TKey> comparer)
         where TKey : notnull
@@ -62,7 +84,7 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
             return map;
         }
 
-        var found = await Task.WhenAll(missing.Select(lookup)).ConfigureAwait(false);
+        var found = await Task.WhenAll(missing.Select(key => LookupOrStaleAsync(key, cache, lookup))).ConfigureAwait(false);
         var expires = now + (long)(CacheTtl.TotalSeconds * _time.TimestampFrequency);
         for (var i = 0; i < missing.Count; i++)
         {
@@ -140,4 +162,7 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
 
     [LoggerMessage(EventId = 1040, Level = LogLevel.Warning, Message = "Call to partition {Topic}-{Partition} failed; answering {Error}")]
     private static partial void LogPartitionCallFailed(ILogger logger, Exception exception, string topic, int partition, KafkaErrorCode error);
+
+    [LoggerMessage(EventId = 2160, Level = LogLevel.Warning, Message = "Topic registry did not answer for {Topic}; serving its cached metadata")]
+    private static partial void LogStaleTopicServed(ILogger logger, Exception exception, string topic);
 }

@@ -17,6 +17,7 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
 {
     private static readonly TimeSpan FetchGrace = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan EpochQueryTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ControlCallTimeout = TimeSpan.FromSeconds(3);
 
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeProvider _time = TimeProvider.System;
@@ -122,7 +123,9 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
 
     private async Task<Step> StepAsync(CancellationToken cancellationToken)
     {
-        _topic ??= await grain.Registry.GetTopic(grain.Topic);
+        // Bounded: a call already sent to a registry whose silo just died would wait for Orleans' response timeout
+        // (30 s); asking again reaches its new activation.
+        _topic ??= await grain.Registry.GetTopic(grain.Topic).WaitAsync(ControlCallTimeout, _time, cancellationToken);
         if (cancellationToken.IsCancellationRequested)
         {
             return Step.Continue;

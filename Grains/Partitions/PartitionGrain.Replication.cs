@@ -19,6 +19,9 @@ namespace Orleans.Kafka.Grains.Partitions;
 /// </summary>
 public sealed partial class PartitionGrain
 {
+    /// <summary>How long a call to the controller may take before it is given up and tried again later.</summary>
+    private static readonly TimeSpan ControlCallTimeout = TimeSpan.FromSeconds(5);
+
     private IGrainTimer? _isrCheck;
     private bool _isrChangeInFlight;
 
@@ -51,7 +54,7 @@ public sealed partial class PartitionGrain
             followerHighWatermark = await GrainFactory.GetReplicaGrain(_topic, _partition, me.SiloId).Release();
         }
 
-        var claim = await Controller.ClaimLeadership(_partition, me.SiloId);
+        var claim = await Controller.ClaimLeadership(_partition, me.SiloId).WaitAsync(ControlCallTimeout, _time);
         if (claim.Error != KafkaErrorCode.None || claim.Partition is not { } committed || claim.TopicId != topic.TopicId)
         {
             throw PartitionUnavailableException.For(this.GetPrimaryKeyString(), claim.Partition?.Leader ?? PartitionInfo.NoLeader);
@@ -268,7 +271,9 @@ public sealed partial class PartitionGrain
     {
         try
         {
-            var result = await Controller.AlterIsr(_partition, replication.LeaderId, replication.LeaderEpoch, isr);
+            // Bounded so that a call lost with the controller's silo does not block ISR changes for Orleans' 30 s response
+            // timeout; the next proposal reaches the controller's new activation.
+            var result = await Controller.AlterIsr(_partition, replication.LeaderId, replication.LeaderEpoch, isr).WaitAsync(ControlCallTimeout, _time);
             if (!ReferenceEquals(_open, open))
             {
                 return;

@@ -19,6 +19,9 @@ internal sealed class FakeTopicGrains
 
     public List<(string Topic, int Partition, IReadOnlyList<int>? Target)> AlterCalls { get; } = [];
 
+    /// <summary>Topic names whose registry lookup throws (as a call to a registry on a silo that just died does).</summary>
+    public HashSet<string> FailingLookups { get; } = new(StringComparer.Ordinal);
+
     public FakeTopicGrains Add(string name, params PartitionInfo[] partitions)
     {
         _topics[name] = new TopicInfo(name, Guid.NewGuid(), partitions, new Dictionary<string, string>());
@@ -83,7 +86,9 @@ internal sealed class FakeTopicGrains
     {
         public Task<IReadOnlyList<TopicInfo>> ListTopics() => Task.FromResult<IReadOnlyList<TopicInfo>>([.. grains._topics.Values]);
 
-        public Task<TopicInfo?> GetTopic(string name) => Task.FromResult(grains._topics.GetValueOrDefault(name));
+        public Task<TopicInfo?> GetTopic(string name) => grains.FailingLookups.Contains(name)
+            ? Task.FromException<TopicInfo?>(new SiloUnavailableException("the registry's silo is gone"))
+            : Task.FromResult(grains._topics.GetValueOrDefault(name));
 
         public Task<TopicInfo?> GetTopicById(Guid topicId) => Task.FromResult(grains._topics.Values.FirstOrDefault(t => t.TopicId == topicId));
 

@@ -34,6 +34,22 @@ public sealed class ReplicationHandlerTests
     }
 
     [Fact]
+    public async Task Metadata_answers_a_topic_whose_registry_lookup_fails_with_LEADER_NOT_AVAILABLE_instead_of_closing_the_connection()
+    {
+        var grains = new FakeTopicGrains().Add("ok", new PartitionInfo(0, 1, 2, [1], [1])).Add("lost", new PartitionInfo(0, 1, 2, [1], [1]));
+        grains.FailingLookups.Add("lost");
+        var (endpoint, directory) = FakeTopicGrains.TwoGatewayView();
+        var handler = new MetadataHandler(grains.Factory(), endpoint, directory, Options.Create(new BrokerOptions { NodeId = 1 }), NullLogger<MetadataHandler>.Instance);
+
+        var response = await FakeTopicGrains.HandleAsync<MetadataResponse>(handler, new MetadataRequest { Topics = [new() { Name = "ok" }, new() { Name = "lost" }] }, 12);
+
+        Assert.Equal((short)KafkaErrorCode.None, response.Topics.Single(t => t.Name == "ok").ErrorCode);
+        var lost = response.Topics.Single(t => t.Name == "lost");
+        Assert.Equal((short)KafkaErrorCode.LeaderNotAvailable, lost.ErrorCode);
+        Assert.Empty(lost.Partitions);
+    }
+
+    [Fact]
     public async Task DescribeTopicPartitions_renders_leader_minus_one_without_an_error_and_replicas_isr_as_Metadata()
     {
         var grains = new FakeTopicGrains().Add("mixed", Leaderless, new PartitionInfo(1, 2, 7, [2, 1, 3], [2, 1]));
