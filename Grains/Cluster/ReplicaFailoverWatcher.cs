@@ -62,10 +62,15 @@ public sealed partial class ReplicaFailoverWatcher(
     private async Task WatchMembership(CancellationToken stopping)
     {
         Dictionary<int, SiloAddress>? last = null;
+
+        // Each wait is bounded by our own token rather than left to the enumerator's handling of it: a silo stopping must
+        // not sit in this stage until the host's shutdown timeout waiting for a membership update that never comes.
+        var updates = membership.MembershipUpdates.GetAsyncEnumerator(stopping);
         try
         {
-            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stopping))
+            while (await updates.MoveNextAsync().AsTask().WaitAsync(stopping))
             {
+                var snapshot = updates.Current;
                 if (!SiloIds.InUse(snapshot))
                 {
                     continue;
@@ -84,30 +89,51 @@ public sealed partial class ReplicaFailoverWatcher(
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Silo shutdown.
+            // Silo shutdown. The enumerator may still have a wait pending, so it is not disposed: it ends with the silo.
+            return;
         }
+
+        await updates.DisposeAsync();
     }
 
+    /// <summary>
+    /// Asks the registry to re-elect, then checks the result against this silo's view: the registry or a topic grain may
+    /// sit on a silo that is stopping (the call is abandoned) or whose membership view lags this one (its election saw
+    /// nothing to do). Either way the registry's topics still show a partition needing election, and this tries again.
+    /// </summary>
     private async Task ReconcileWithRetry(CancellationToken stopping)
     {
-        var attempts = Math.Max(1, options.Value.ReconcileAttempts);
-        for (var attempt = 1; attempt <= attempts; attempt++)
+        var giveUp = DateTime.UtcNow + options.Value.ReconcileRetryWindow;
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await Registry.ReconcileLeaders().WaitAsync(stopping);
-                return;
+                var topics = await Registry.ListTopics().WaitAsync(stopping);
+                metrics.Update(topics);
+                var live = SiloIds.Live(membership.CurrentSnapshot).Keys.ToHashSet();
+                var pending = topics.Count(t => Topics.PartitionElection.NeedsElection(t, live));
+                if (pending == 0)
+                {
+                    return;
+                }
+
+                ReplicationLog.ElectionStillPending(logger, pending, attempt);
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
             {
-                // The registry may be re-activating (its silo may be the one that died): try again shortly; after the
-                // last attempt the registry's periodic reconcile takes over.
-                ReplicationLog.ReconcileAttemptFailed(logger, attempt, attempts, ex);
-                if (attempt < attempts)
-                {
-                    await Task.Delay(options.Value.ReconcileRetryDelay, stopping);
-                }
+                // The registry may be re-activating (its silo may be the one that died): try again shortly.
+                ReplicationLog.ReconcileAttemptFailed(logger, attempt, ex);
             }
+
+            if (DateTime.UtcNow >= giveUp)
+            {
+                // The registry's periodic reconcile takes over from here.
+                ReplicationLog.ReconcileGaveUp(logger, attempt);
+                return;
+            }
+
+            await Task.Delay(options.Value.ReconcileRetryDelay, stopping);
         }
     }
 
@@ -153,9 +179,15 @@ internal static partial class ReplicationLog
     [LoggerMessage(EventId = 3500, Level = LogLevel.Information, Message = "Live silo ids changed to [{SiloIds}]: re-electing partition leaders")]
     public static partial void MembershipChanged(ILogger logger, string siloIds);
 
-    [LoggerMessage(EventId = 3501, Level = LogLevel.Warning, Message = "Leader re-election after a membership change failed (attempt {Attempt} of {Attempts})")]
-    public static partial void ReconcileAttemptFailed(ILogger logger, int attempt, int attempts, Exception exception);
+    [LoggerMessage(EventId = 3501, Level = LogLevel.Warning, Message = "Leader re-election after a membership change failed (attempt {Attempt})")]
+    public static partial void ReconcileAttemptFailed(ILogger logger, int attempt, Exception exception);
 
     [LoggerMessage(EventId = 3502, Level = LogLevel.Debug, Message = "Refreshing the replication metrics from the topic registry failed")]
     public static partial void MetricsRefreshFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3503, Level = LogLevel.Information, Message = "{Topics} topic(s) still need leader election after attempt {Attempt}")]
+    public static partial void ElectionStillPending(ILogger logger, int topics, int attempt);
+
+    [LoggerMessage(EventId = 3504, Level = LogLevel.Warning, Message = "Gave up re-electing leaders after {Attempts} attempt(s); the registry's periodic reconcile will retry")]
+    public static partial void ReconcileGaveUp(ILogger logger, int attempts);
 }

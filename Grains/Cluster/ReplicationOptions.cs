@@ -10,12 +10,18 @@ public sealed class ReplicationOptions
     /// </summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the registry waits for one topic's election before logging it as failed (the next round retries).</summary>
+    public TimeSpan ReconcileCallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often each silo refreshes the figures behind the replication metrics from the registry.</summary>
     public TimeSpan MetricsRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Attempts to reach the registry after a membership change before the periodic reconcile is left to act.</summary>
-    public int ReconcileAttempts { get; set; } = 5;
+    /// <summary>
+    /// How long a silo keeps retrying after a membership change until the registry's topics show every election done
+    /// (the registry may be re-activating after its own silo died); after that the periodic reconcile is left to act.
+    /// </summary>
+    public TimeSpan ReconcileRetryWindow { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Pause between those attempts (the registry may be re-activating after its own silo died).</summary>
+    /// <summary>Pause between those attempts.</summary>
     public TimeSpan ReconcileRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -49,6 +49,16 @@ internal static class PartitionElection
         return SameState(partition, next) ? partition : next;
     }
 
+    /// <summary>True when <see cref="Reconcile"/> would change some partition of <paramref name="topic"/> (judged on a cached copy).</summary>
+    public static bool NeedsElection(TopicInfo topic, IReadOnlySet<int> live)
+    {
+        var unclean = TopicConfigCatalog.GetBoolean(topic.ConfigOverrides, UncleanLeaderElection);
+        return topic.Partitions.Any(p => !ReferenceEquals(p, Reconcile(p, live, unclean)));
+    }
+
+    /// <summary>The topic config that lets a replica outside the ISR lead when no in-sync replica is live.</summary>
+    public const string UncleanLeaderElection = "unclean.leader.election.enable";
+
     /// <summary>A leader incarnation on <paramref name="siloId"/> claims the partition: a new epoch when it is the committed leader.</summary>
     public static PartitionDecision ClaimLeadership(PartitionInfo partition, int siloId) =>
         partition.Leader == siloId && siloId != PartitionInfo.NoLeader

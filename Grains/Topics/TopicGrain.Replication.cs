@@ -14,8 +14,6 @@ namespace Orleans.Kafka.Grains.Topics;
 /// </summary>
 public sealed partial class TopicGrain
 {
-    private const string UncleanLeaderElection = "unclean.leader.election.enable";
-
     public async Task<PartitionStateResult> ClaimLeadership(int partition, int siloId)
     {
         if (PartitionAt(partition) is not { } current)
@@ -82,6 +80,13 @@ public sealed partial class TopicGrain
             return;
         }
 
+        // A commit whose push to the registry failed is pushed again here (the registry's view feeds Metadata).
+        if (_registryBehind)
+        {
+            await GrainFactory.GetGrain<ITopicRegistrySync>(ITopicRegistryGrain.Key).TopicChanged(current);
+            _registryBehind = false;
+        }
+
         // Clusters without silo ids (test clusters) have nothing to elect against: replicas are not silos there.
         var snapshot = membership.CurrentSnapshot;
         if (!SiloIds.InUse(snapshot))
@@ -90,7 +95,7 @@ public sealed partial class TopicGrain
         }
 
         var live = SiloIds.Live(snapshot).Keys.ToHashSet();
-        var unclean = TopicConfigCatalog.GetBoolean(current.ConfigOverrides, UncleanLeaderElection);
+        var unclean = TopicConfigCatalog.GetBoolean(current.ConfigOverrides, PartitionElection.UncleanLeaderElection);
         var changes = current.Partitions
             .Select(p => (Before: p, After: PartitionElection.Reconcile(p, live, unclean)))
             .Where(c => !ReferenceEquals(c.Before, c.After))

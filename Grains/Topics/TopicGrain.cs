@@ -22,6 +22,9 @@ public sealed partial class TopicGrain(
     /// <summary>The committed snapshot; null when this topic does not exist.</summary>
     private TopicInfo? _info;
 
+    /// <summary>True while the registry may not have <see cref="_info"/>: a commit's push to it failed.</summary>
+    private bool _registryBehind;
+
     private string Name => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -179,8 +182,14 @@ public sealed partial class TopicGrain(
     private async Task<AdminResult> Commit(TopicState next)
     {
         await Persist(next);
+
+        // Set until the registry confirms: if the push fails (its silo stopping, say), the next Reconcile pushes again,
+        // since an election that finds nothing more to change would otherwise never tell the registry.
+        _registryBehind = true;
         var registry = GrainFactory.GetGrain<ITopicRegistrySync>(ITopicRegistryGrain.Key);
-        if (await registry.TopicChanged(_info!))
+        var applied = await registry.TopicChanged(_info!);
+        _registryBehind = false;
+        if (applied)
         {
             return AdminResult.Ok;
         }

@@ -45,4 +45,7 @@ internal static partial class TopicLog
 
     [LoggerMessage(EventId = 3017, Level = LogLevel.Warning, Message = "Reconciling leaders of topic {Topic} failed")]
     public static partial void ReconcileFailed(ILogger logger, string topic, Exception exception);
+
+    [LoggerMessage(EventId = 3018, Level = LogLevel.Debug, Message = "Reconciling leaders of topic {Topic} abandoned: this silo is stopping")]
+    public static partial void ReconcileAbandoned(ILogger logger, string topic);
 }

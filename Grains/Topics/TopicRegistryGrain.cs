@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Kafka.Grains.Cluster;
@@ -40,6 +41,7 @@ public sealed class TopicRegistryGrain : Grain, ITopicRegistryGrain, ITopicRegis
     private readonly IReplicaPlacement _placement;
     private readonly IClusterMembershipService _membership;
     private readonly IOptions<ReplicationOptions> _replication;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<TopicRegistryGrain> _logger;
     private TopicRegistryView _view = TopicRegistryView.Empty;
     private Task _writeTail = Task.CompletedTask;
@@ -53,6 +55,7 @@ public sealed class TopicRegistryGrain : Grain, ITopicRegistryGrain, ITopicRegis
         IReplicaPlacement placement,
         IClusterMembershipService membership,
         IOptions<ReplicationOptions> replication,
+        IHostApplicationLifetime lifetime,
         ILogger<TopicRegistryGrain> logger)
     {
         _store = new TopicRegistryStore(stateFactory, GrainContext, StorageName);
@@ -60,6 +63,7 @@ public sealed class TopicRegistryGrain : Grain, ITopicRegistryGrain, ITopicRegis
         _placement = placement;
         _membership = membership;
         _replication = replication;
+        _lifetime = lifetime;
         _logger = logger;
     }
 
@@ -166,23 +170,28 @@ public sealed class TopicRegistryGrain : Grain, ITopicRegistryGrain, ITopicRegis
         }
 
         var live = SiloIds.Live(snapshot).Keys.ToHashSet();
-        return Reconcile([.. _view.Topics.Where(t => NeedsElection(t, live))]);
+        return Reconcile([.. _view.Topics.Where(t => PartitionElection.NeedsElection(t, live))]);
     }
 
-    private static bool NeedsElection(TopicInfo topic, IReadOnlySet<int> live)
-    {
-        var unclean = TopicConfigCatalog.GetBoolean(topic.ConfigOverrides, "unclean.leader.election.enable");
-        return topic.Partitions.Any(p => !ReferenceEquals(p, PartitionElection.Reconcile(p, live, unclean)));
-    }
-
-    /// <summary>Runs every topic's election in parallel; a failing topic is logged and retried by the next round.</summary>
+    /// <summary>
+    /// Runs every topic's election in parallel; a failing topic is logged and retried by the next round. Each call is
+    /// bounded (<see cref="ReplicationOptions.ReconcileCallTimeout"/>) and abandoned when this silo stops: a call to a
+    /// topic grain that is deactivating with its silo can hang until the response timeout, and this request would hold
+    /// the registry's own deactivation (and the silo's shutdown) that long. The other silos' watchers retry elsewhere.
+    /// </summary>
     private async Task Reconcile(IReadOnlyList<TopicInfo> topics)
     {
+        var stopping = _lifetime.ApplicationStopping;
+        var timeout = _replication.Value.ReconcileCallTimeout;
         await Task.WhenAll(topics.Select(async topic =>
         {
             try
             {
-                await GrainFactory.GetGrain<ITopicReplication>(topic.Name).Reconcile();
+                await GrainFactory.GetGrain<ITopicReplication>(topic.Name).Reconcile().WaitAsync(timeout, stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                TopicLog.ReconcileAbandoned(_logger, topic.Name);
             }
             catch (Exception ex)
             {

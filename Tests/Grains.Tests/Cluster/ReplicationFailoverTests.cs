@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Xunit.Abstractions;
 using Orleans.Kafka.Grains.Cluster;
 using Orleans.Kafka.Topics;
 using static Orleans.Kafka.Grains.Tests.TopicTestHelpers;
@@ -9,7 +10,7 @@ namespace Orleans.Kafka.Grains.Tests.Cluster;
 /// Failover driven by membership: silos are stopped, so every test has its own three-silo cluster (ids 1, 2, 3; silo 1
 /// is the TestingHost primary and stays up).
 /// </summary>
-public sealed class ReplicationFailoverTests
+public sealed class ReplicationFailoverTests(ITestOutputHelper output)
 {
     private static async Task<string> NewTopic(IGrainFactory grains, params int[][] assignments)
     {
@@ -25,10 +26,14 @@ public sealed class ReplicationFailoverTests
         var before = (await cluster.Grains.Registry().GetTopic(name))!;
         using var gauges = new GaugeReader();
 
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
         await cluster.StopAsync(2);
+        output.WriteLine($"Silo 2 stopped in {stopping.ElapsedMilliseconds} ms.");
+        var stopped = System.Diagnostics.Stopwatch.StartNew();
 
         // No explicit call and no periodic reconcile: the membership watcher must notice and re-elect.
         var moved = await cluster.WaitForPartition(name, 0, p => p.Leader != 2);
+        output.WriteLine($"New leader committed {stopped.ElapsedMilliseconds} ms after the leader's silo stopped.");
         Assert.Equal(3, moved.Leader);
         Assert.True(moved.LeaderEpoch > before.Partitions[0].LeaderEpoch, ReplicationClusterFixture.Describe(moved));
         Assert.DoesNotContain(2, moved.Isr);
@@ -37,10 +42,12 @@ public sealed class ReplicationFailoverTests
 
         var follower = await cluster.WaitForPartition(name, 1, p => !p.Isr.Contains(2));
         Assert.Equal(3, follower.Leader);
+        output.WriteLine($"Follower left the ISR after {stopped.ElapsedMilliseconds} ms: {ReplicationClusterFixture.Describe(follower)}");
 
         // Silo 3 now leads two partitions that miss replica 2.
         await gauges.WaitFor(ReplicationMetrics.UnderReplicatedName, 3, v => v == 2);
         Assert.Equal(0, gauges.Read(ReplicationMetrics.OfflineName, 3));
+        output.WriteLine($"Gauges after {stopped.ElapsedMilliseconds} ms.");
     });
 
     [Fact]
@@ -73,17 +80,23 @@ public sealed class ReplicationFailoverTests
     });
 
     /// <param name="periodicReconcile">false turns the registry's periodic reconcile off, so only the watcher can act.</param>
-    private static async Task WithCluster(bool periodicReconcile, Func<ReplicationClusterFixture, Task> test)
+    private async Task WithCluster(bool periodicReconcile, Func<ReplicationClusterFixture, Task> test)
     {
         var cluster = new ReplicationClusterFixture(periodicReconcile ? TimeSpan.FromSeconds(1) : TimeSpan.Zero);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await cluster.InitializeAsync();
+            output.WriteLine($"Cluster started in {clock.ElapsedMilliseconds} ms.");
+            clock.Restart();
             await test(cluster);
+            output.WriteLine($"Test body ran {clock.ElapsedMilliseconds} ms.");
         }
         finally
         {
+            clock.Restart();
             await cluster.DisposeAsync();
+            output.WriteLine($"Cluster stopped in {clock.ElapsedMilliseconds} ms.");
         }
     }
 
