@@ -162,7 +162,11 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
             // Producing resumed after every kill (each wait above is bounded by ConditionPatience). The 10 s bound
             // is reported, not asserted, while the known stalls described at ResumeBound remain.
             var over = resumeTimes.Count(t => t >= ResumeBound);
-            if (over > 0) log.WriteLine($"OVER THE {ResumeBound.TotalSeconds:F0} s BOUND: {over} of {resumeTimes.Count} kills");
+            if (over > 0)
+            {
+                log.WriteLine($"OVER THE {ResumeBound.TotalSeconds:F0} s BOUND: {over} of {resumeTimes.Count} kills");
+                ClusterLogs.SaveFullOutput(cluster, log);
+            }
         }
         catch
         {

@@ -259,19 +259,35 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
     private async Task<PartitionInfo?> PartitionOf(string topic) =>
         (await Grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).GetTopic(topic))?.Partitions[0];
 
-    /// <summary>Retries <paramref name="attempt"/> until it yields a value or the deadline passes (then fails).</summary>
+    /// <summary>
+    /// Retries <paramref name="attempt"/> until it yields a value or the deadline passes (then fails with the last error).
+    /// Failures count as "not yet": the test client may still be connected through a silo the test just stopped.
+    /// </summary>
     private static async Task<T> Eventually<T>(Func<Task<T?>> attempt)
         where T : class
     {
         using var deadline = new CancellationTokenSource(Deadline);
+        Exception? last = null;
         while (true)
         {
-            if (await attempt() is { } value)
+            try
             {
-                return value;
+                if (await attempt() is { } value)
+                {
+                    return value;
+                }
+            }
+            catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+            {
+                last = ex;
             }
 
-            await Task.Delay(100, deadline.Token);
+            if (deadline.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Condition not met within {Deadline}.", last);
+            }
+
+            await Task.Delay(100, CancellationToken.None);
         }
     }
 }
