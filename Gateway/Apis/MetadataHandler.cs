@@ -76,12 +76,12 @@ internal sealed class MetadataHandler(
                 }
                 else if (seenIds.Add(requested.TopicId))
                 {
-                    lookups.Add(RetriableOnFailure(LookupByIdAsync(registry, requested.TopicId, includeTopicOperations, version), null, requested.TopicId, version));
+                    lookups.Add(RetriableOnFailure(LookupByIdAsync(registry, requested.TopicId, includeTopicOperations, version), null, requested.TopicId, includeTopicOperations, version));
                 }
             }
             else if (seenNames.Add(requested.Name))
             {
-                lookups.Add(RetriableOnFailure(LookupByNameAsync(registry, requested.Name, autoCreate, includeTopicOperations, version), requested.Name, Guid.Empty, version));
+                lookups.Add(RetriableOnFailure(LookupByNameAsync(registry, requested.Name, autoCreate, includeTopicOperations, version), requested.Name, Guid.Empty, includeTopicOperations, version));
             }
         }
 
@@ -91,10 +91,10 @@ internal sealed class MetadataHandler(
 
     /// <summary>
     /// A topic whose lookup fails or takes longer than <see cref="PartitionCalls.RegistryPatience"/> (the registry's silo
-    /// just died and its activation is moving) is answered LEADER_NOT_AVAILABLE, which clients retry soon, rather than by
-    /// closing the connection, after which librdkafka backs off reconnecting for seconds.
+    /// just died and its activation is moving) is described from its topic grain, or else answered LEADER_NOT_AVAILABLE,
+    /// which clients retry soon, rather than by closing the connection, after which librdkafka backs off reconnecting.
     /// </summary>
-    private async Task<MetadataResponseTopic> RetriableOnFailure(Task<MetadataResponseTopic> lookup, string? name, Guid topicId, short version)
+    private async Task<MetadataResponseTopic> RetriableOnFailure(Task<MetadataResponseTopic> lookup, string? name, Guid topicId, bool includeOperations, short version)
     {
         try
         {
@@ -103,8 +103,25 @@ internal sealed class MetadataHandler(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             GatewayLog.MetadataLookupFailed(logger, ex, name ?? topicId.ToString());
-            return Error(KafkaErrorCode.LeaderNotAvailable, name, topicId, version);
         }
+
+        // The topic's own grain holds the authoritative state and does not depend on the registry's activation.
+        if (name is not null)
+        {
+            try
+            {
+                if (await grains.GetGrain<ITopicGrain>(name).GetInfo().WaitAsync(PartitionCalls.RegistryPatience).ConfigureAwait(false) is { } topic)
+                {
+                    return Describe(topic, includeOperations, version);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                GatewayLog.MetadataLookupFailed(logger, ex, name);
+            }
+        }
+
+        return Error(KafkaErrorCode.LeaderNotAvailable, name, topicId, version);
     }
 
     private async Task<MetadataResponseTopic> LookupByIdAsync(ITopicRegistryGrain registry, Guid topicId, bool includeOperations, short version)

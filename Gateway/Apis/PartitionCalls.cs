@@ -27,7 +27,21 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
 
     /// <summary>Looks up each distinct name once, in parallel (cache first).</summary>
     public Task<Dictionary<string, TopicInfo?>> ResolveNamesAsync(IEnumerable<string> names) =>
-        ResolveAsync(names, _byName, n => Registry.GetTopic(n), StringComparer.Ordinal);
+        ResolveAsync(names, _byName, ByNameAsync, StringComparer.Ordinal);
+
+    /// <summary>The registry's answer; when it fails or is slow, the topic grain's own (authoritative) state.</summary>
+    private async Task<TopicInfo?> ByNameAsync(string name)
+    {
+        try
+        {
+            return await Registry.GetTopic(name).WaitAsync(RegistryPatience, _time).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStaleTopicServed(logger, ex, name);
+            return await grains.GetGrain<ITopicGrain>(name).GetInfo().ConfigureAwait(false);
+        }
+    }
 
     public Task<Dictionary<Guid, TopicInfo?>> ResolveIdsAsync(IEnumerable<Guid> ids) =>
         ResolveAsync(ids, _byId, id => Registry.GetTopicById(id), EqualityComparer<Guid>.Default);
@@ -163,6 +177,6 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
     [LoggerMessage(EventId = 1040, Level = LogLevel.Warning, Message = "Call to partition {Topic}-{Partition} failed; answering {Error}")]
     private static partial void LogPartitionCallFailed(ILogger logger, Exception exception, string topic, int partition, KafkaErrorCode error);
 
-    [LoggerMessage(EventId = 2160, Level = LogLevel.Warning, Message = "Topic registry did not answer for {Topic}; serving its cached metadata")]
+    [LoggerMessage(EventId = 2160, Level = LogLevel.Warning, Message = "Topic registry did not answer for {Topic}; asking the topic grain, else serving cached metadata")]
     private static partial void LogStaleTopicServed(ILogger logger, Exception exception, string topic);
 }

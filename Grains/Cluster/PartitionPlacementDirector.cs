@@ -12,8 +12,8 @@ namespace Orleans.Kafka.Grains.Cluster;
 /// replica assignment). If that silo is not live the activation fails with <see cref="PartitionUnavailableException"/>
 /// rather than landing elsewhere, where it would open an empty log and hand out offsets that collide with the real
 /// ones when the owner returns.
-/// <para>Silo ids come from membership (<see cref="SiloIds"/>); the owner from the topic registry. Placement runs only
-/// when a partition has no activation (partitions are kept alive), so the registry lookup is not cached: a cache could
+/// <para>Silo ids come from membership (<see cref="SiloIds"/>); the owner from the topic's grain. Placement runs only
+/// when a partition has no activation (partitions are kept alive), so the lookup is not cached: a cache could
 /// only be staler after a topic is deleted and recreated with another assignment.</para>
 /// <para>Clusters whose silos carry no silo ids (test clusters without identities) keep the old behaviour: local silo
 /// when compatible, else any. So does a key that names no existing partition; its grain answers
@@ -31,7 +31,8 @@ public sealed partial class PartitionPlacementDirector(IClusterMembershipService
             return Fallback(context, compatible);
         }
 
-        var info = await grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).GetTopic(topic);
+        // The topic grain (the controller) is authoritative and, unlike the registry, not shared by every topic.
+        var info = await grains.GetGrain<ITopicGrain>(topic).GetInfo();
         if (info is null || partition < 0 || partition >= info.Partitions.Count)
         {
             return Fallback(context, compatible);

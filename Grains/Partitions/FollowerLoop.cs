@@ -123,9 +123,9 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
 
     private async Task<Step> StepAsync(CancellationToken cancellationToken)
     {
-        // Bounded: a call already sent to a registry whose silo just died would wait for Orleans' response timeout
-        // (30 s); asking again reaches its new activation.
-        _topic ??= await grain.Registry.GetTopic(grain.Topic).WaitAsync(ControlCallTimeout, _time, cancellationToken);
+        // From the topic grain (the controller) rather than the registry, whose re-activation after its silo died stalls
+        // readers for seconds; bounded, so a call lost with a dead silo is asked again instead of waiting 30 s.
+        _topic ??= await grain.Grains.GetGrain<ITopicGrain>(grain.Topic).GetInfo().WaitAsync(ControlCallTimeout, _time, cancellationToken);
         if (cancellationToken.IsCancellationRequested)
         {
             return Step.Continue;

@@ -330,7 +330,7 @@ public sealed partial class PartitionGrain
 
     private async Task CheckLeadershipAsync(OpenPartition open)
     {
-        var topic = await Registry.GetTopic(_topic);
+        var topic = await CurrentTopic();
         if (ReferenceEquals(_open, open) && (topic is null || topic.TopicId != open.TopicId || _partition >= topic.Partitions.Count || IsStale(open, topic.Partitions[_partition])))
         {
             StepDown("a follower knows a newer leader epoch");

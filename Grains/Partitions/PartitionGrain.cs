@@ -65,7 +65,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         }
 
         _directory = PartitionDirectory.PathFor(options.Value.LogDirs, _topic, _partition);
-        var topic = await Registry.GetTopic(_topic);
+        var topic = await CurrentTopic();
         if (topic is not null && _partition < topic.Partitions.Count)
         {
             await OpenAsLeaderAsync(topic);
@@ -88,7 +88,12 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         }
     }
 
-    private ITopicRegistryGrain Registry => GrainFactory.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key);
+    /// <summary>
+    /// The topic's committed state, read from its topic grain (the controller, authoritative) rather than the registry's
+    /// cached copy: one grain fewer between a partition and its data, which matters when the registry's silo has just
+    /// died and its activation is moving (the registry then stalls every reader for seconds).
+    /// </summary>
+    private Task<TopicInfo?> CurrentTopic() => GrainFactory.GetGrain<ITopicGrain>(_topic).GetInfo();
 
     private void Open(TopicInfo topic, PartitionInfo committed, long initialHighWatermark, LeaderEpochCache? epochs = null)
     {
@@ -197,7 +202,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
     }
 
     /// <summary>
-    /// <see cref="Resolve"/> for calls that may await: on a topic-id mismatch, asks the registry which side is stale. A
+    /// <see cref="Resolve"/> for calls that may await: on a topic-id mismatch, asks the topic grain which side is stale. A
     /// stale caller (the topic it names was deleted) gets UNKNOWN_TOPIC_OR_PARTITION; a stale activation (the topic was
     /// recreated while it was active) steps aside so a fresh activation opens the new topic's data, and the caller gets
     /// the retriable NOT_LEADER_OR_FOLLOWER.
@@ -210,7 +215,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
             return (error, open);
         }
 
-        var current = await Registry.GetTopic(_topic);
+        var current = await CurrentTopic();
         if (current?.TopicId == topicId)
         {
             DeactivateOnIdle();
@@ -278,7 +283,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
 
     public async Task ReloadConfig()
     {
-        var topic = await Registry.GetTopic(_topic);
+        var topic = await CurrentTopic();
         await ApplyTopicAsync(topic);
     }
 
@@ -292,7 +297,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
     /// </summary>
     private async Task Maintain(CancellationToken cancellationToken)
     {
-        var topic = await Registry.GetTopic(_topic);
+        var topic = await CurrentTopic();
         await ApplyTopicAsync(topic);
         if (_open is not { } open)
         {
@@ -315,7 +320,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         open.Compaction?.Kick();
     }
 
-    /// <summary>Follows the registry: reopen with changed configs, close and delete when the topic is gone or replaced.</summary>
+    /// <summary>Follows the topic: reopen with changed configs, close and delete when the topic is gone or replaced.</summary>
     private async Task ApplyTopicAsync(TopicInfo? topic)
     {
         if (_open is { } open)

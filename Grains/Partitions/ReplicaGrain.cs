@@ -115,6 +115,4 @@ public sealed partial class ReplicaGrain(IOptions<BrokerOptions> options, ILogge
             DeactivateOnIdle();
         }
     }
-
-    internal ITopicRegistryGrain Registry => GrainFactory.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key);
 }

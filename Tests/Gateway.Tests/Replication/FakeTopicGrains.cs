@@ -22,6 +22,9 @@ internal sealed class FakeTopicGrains
     /// <summary>Topic names whose registry lookup throws (as a call to a registry on a silo that just died does).</summary>
     public HashSet<string> FailingLookups { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Topic names whose topic grain's GetInfo throws too.</summary>
+    public HashSet<string> FailingTopicGrains { get; } = new(StringComparer.Ordinal);
+
     public FakeTopicGrains Add(string name, params PartitionInfo[] partitions)
     {
         _topics[name] = new TopicInfo(name, Guid.NewGuid(), partitions, new Dictionary<string, string>());
@@ -101,7 +104,9 @@ internal sealed class FakeTopicGrains
 
     private sealed class Topic(FakeTopicGrains grains, string name) : ITopicGrain
     {
-        public Task<TopicInfo?> GetInfo() => Task.FromResult(grains._topics.GetValueOrDefault(name));
+        public Task<TopicInfo?> GetInfo() => grains.FailingTopicGrains.Contains(name)
+            ? Task.FromException<TopicInfo?>(new SiloUnavailableException("the topic grain's silo is gone"))
+            : Task.FromResult(grains._topics.GetValueOrDefault(name));
 
         public Task<AdminResult> AlterReassignment(int partition, IReadOnlyList<int>? targetReplicas)
         {

@@ -18,6 +18,7 @@ public sealed class PartitionCallsTests
 
         clock.Advance(PartitionCalls.CacheTtl * 2);
         grains.FailingLookups.Add("orders");
+        grains.FailingTopicGrains.Add("orders");
         var stale = (await calls.ResolveNamesAsync(["orders"]))["orders"];
 
         Assert.Same(first, stale);
@@ -28,9 +29,22 @@ public sealed class PartitionCallsTests
     {
         var grains = new FakeTopicGrains().Add("orders", new PartitionInfo(0, 1, 3, [1], [1]));
         grains.FailingLookups.Add("orders");
+        grains.FailingTopicGrains.Add("orders");
         var calls = new PartitionCalls(grains.Factory(), NullLogger<PartitionCalls>.Instance, new SteppingClock());
 
         await Assert.ThrowsAsync<Orleans.Runtime.SiloUnavailableException>(() => calls.ResolveNamesAsync(["orders"]));
+    }
+
+    [Fact]
+    public async Task A_failing_registry_lookup_is_answered_by_the_topic_grain()
+    {
+        var grains = new FakeTopicGrains().Add("orders", new PartitionInfo(0, 2, 9, [2, 1], [2, 1]));
+        grains.FailingLookups.Add("orders");
+        var calls = new PartitionCalls(grains.Factory(), NullLogger<PartitionCalls>.Instance, new SteppingClock());
+
+        var topic = (await calls.ResolveNamesAsync(["orders"]))["orders"];
+
+        Assert.Equal(9, topic!.Partitions[0].LeaderEpoch);
     }
 
     /// <summary>A clock whose timestamps move only when told (the cache's expiry reads timestamps).</summary>

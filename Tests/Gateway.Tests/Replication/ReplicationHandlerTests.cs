@@ -34,10 +34,26 @@ public sealed class ReplicationHandlerTests
     }
 
     [Fact]
-    public async Task Metadata_answers_a_topic_whose_registry_lookup_fails_with_LEADER_NOT_AVAILABLE_instead_of_closing_the_connection()
+    public async Task Metadata_describes_a_topic_whose_registry_lookup_fails_from_its_topic_grain()
+    {
+        var grains = new FakeTopicGrains().Add("moved", new PartitionInfo(0, 2, 7, [2, 1], [2, 1]));
+        grains.FailingLookups.Add("moved");
+        var (endpoint, directory) = FakeTopicGrains.TwoGatewayView();
+        var handler = new MetadataHandler(grains.Factory(), endpoint, directory, Options.Create(new BrokerOptions { NodeId = 1 }), NullLogger<MetadataHandler>.Instance);
+
+        var response = await FakeTopicGrains.HandleAsync<MetadataResponse>(handler, new MetadataRequest { Topics = [new() { Name = "moved" }] }, 12);
+
+        var partition = Assert.Single(Assert.Single(response.Topics).Partitions);
+        Assert.Equal(2, partition.LeaderId);
+        Assert.Equal(7, partition.LeaderEpoch);
+    }
+
+    [Fact]
+    public async Task Metadata_answers_a_topic_nobody_can_describe_with_LEADER_NOT_AVAILABLE_instead_of_closing_the_connection()
     {
         var grains = new FakeTopicGrains().Add("ok", new PartitionInfo(0, 1, 2, [1], [1])).Add("lost", new PartitionInfo(0, 1, 2, [1], [1]));
         grains.FailingLookups.Add("lost");
+        grains.FailingTopicGrains.Add("lost");
         var (endpoint, directory) = FakeTopicGrains.TwoGatewayView();
         var handler = new MetadataHandler(grains.Factory(), endpoint, directory, Options.Create(new BrokerOptions { NodeId = 1 }), NullLogger<MetadataHandler>.Instance);
 
