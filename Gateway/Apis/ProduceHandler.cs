@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers.Binary;
 using Orleans.Kafka.Gateway.Dispatch;
 using Orleans.Kafka.Partitions;
@@ -118,11 +119,32 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
             LogStartOffset = result.LogStartOffset,
         };
         var replication = result.AwaitsReplication
-            ? calls.GuardAsync(
-                grain.AwaitReplication(topic.TopicId, result.AwaitOffset, TimeSpan.FromMilliseconds(Math.Max(0, request.TimeoutMs)), CancellationToken.None),
-                name, data.Index, code => code)
+            ? calls.GuardAsync(AwaitReplicationAsync(grain, topic.TopicId, result, TimeSpan.FromMilliseconds(Math.Max(0, request.TimeoutMs))), name, data.Index, code => code)
             : null;
         return new Appended(response, replication);
+    }
+
+    /// <summary>One wait slice per grain call.</summary>
+    internal static readonly TimeSpan ReplicationWaitSlice = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Waits for the ISR in slices of <see cref="ReplicationWaitSlice"/> until the request's timeout: a long wait parked in
+    /// the leader would hold up its deactivation (Orleans drains running calls first), e.g. when its silo's directory
+    /// partition died with another silo, and the partition would stay unreachable until the produce timeout.
+    /// </summary>
+    private static async Task<KafkaErrorCode> AwaitReplicationAsync(IPartitionGrain grain, Guid topicId, ProduceResult appended, TimeSpan timeout)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            var slice = remaining < ReplicationWaitSlice ? remaining : ReplicationWaitSlice;
+            var code = await grain.AwaitReplication(topicId, appended.AwaitOffset, appended.AwaitEpoch, slice < TimeSpan.Zero ? TimeSpan.Zero : slice, CancellationToken.None).ConfigureAwait(false);
+            if (code != KafkaErrorCode.RequestTimedOut || remaining <= ReplicationWaitSlice)
+            {
+                return code;
+            }
+        }
     }
 
     /// <summary>A partition's append outcome, and for acks=-1 the wait for the ISR that decides the final answer.</summary>

@@ -35,13 +35,15 @@ public sealed record ProduceResult(
     [property: Id(2)] long LogAppendTimeMs,
     [property: Id(3)] long LogStartOffset,
     [property: Id(4)] string? ErrorMessage = null,
-    [property: Id(5)] long AwaitOffset = -1)
+    [property: Id(5)] long AwaitOffset = -1,
+    [property: Id(6)] int AwaitEpoch = -1)
 {
     public static ProduceResult Failed(KafkaErrorCode error, string? message) => new(error, -1, -1, -1, message);
 
     /// <summary>
     /// acks=-1 on a replicated partition: the append succeeded locally and the answer must wait (through
-    /// <see cref="IPartitionGrain.AwaitReplication"/>) until the high watermark reaches <see cref="AwaitOffset"/>.
+    /// <see cref="IPartitionGrain.AwaitReplication"/>) until the high watermark reaches <see cref="AwaitOffset"/>, in the
+    /// leader epoch <see cref="AwaitEpoch"/> the append was made in.
     /// </summary>
     public bool AwaitsReplication => AwaitOffset >= 0;
 }

@@ -43,7 +43,7 @@ public sealed partial class PartitionGrain
         {
             // acks=-1: the answer waits until every in-sync replica holds the batch (the high watermark passes it). The
             // wait happens in AwaitReplication, an interleaved call, so appends keep flowing meanwhile.
-            return result with { AwaitOffset = lastOffset + 1 };
+            return result with { AwaitOffset = lastOffset + 1, AwaitEpoch = open.LeaderEpoch };
         }
 
         return result;

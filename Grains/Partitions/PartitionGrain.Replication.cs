@@ -182,12 +182,13 @@ public sealed partial class PartitionGrain
         }
     }
 
-    public async Task<KafkaErrorCode> AwaitReplication(Guid topicId, long offset, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<KafkaErrorCode> AwaitReplication(Guid topicId, long offset, int leaderEpoch, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         while (true)
         {
-            if (Resolve(topicId, out var open) != KafkaErrorCode.None || open.Replication is not { } replication)
+            // Another epoch means another leader incarnation, whose log may hold other records at that offset.
+            if (Resolve(topicId, out var open) != KafkaErrorCode.None || open.Replication is not { } replication || replication.LeaderEpoch != leaderEpoch)
             {
                 return KafkaErrorCode.NotLeaderOrFollower;
             }

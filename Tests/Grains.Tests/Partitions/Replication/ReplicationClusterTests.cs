@@ -153,7 +153,7 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_follower_fetch_with_a_stale_epoch_is_fenced_and_a_newer_epoch_is_unknown_to_the_leader()
+    public async Task Follower_fetches_and_acks_waits_from_another_epoch_are_refused_by_the_leader()
     {
         var topic = await CreateReplicatedTopic("fencing", minInsync: 1);
         var partition = topic.Partitions[0];
@@ -165,6 +165,10 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
         var newer = await leader.ReplicaFetch(new ReplicaFetchCommand(topic.TopicId, follower, epoch + 1, 0, 1 << 20, TimeSpan.Zero), CancellationToken.None);
         var stranger = await leader.ReplicaFetch(new ReplicaFetchCommand(topic.TopicId, 99, epoch, 0, 1 << 20, TimeSpan.Zero), CancellationToken.None);
 
+        // An acks=-1 wait names the epoch that appended: another incarnation's log may hold other records at that offset.
+        var otherIncarnation = await leader.AwaitReplication(topic.TopicId, 0, epoch - 1, TimeSpan.FromSeconds(1), CancellationToken.None);
+
+        Assert.Equal(KafkaErrorCode.NotLeaderOrFollower, otherIncarnation);
         Assert.Equal(KafkaErrorCode.FencedLeaderEpoch, stale.Error);
         Assert.Equal(KafkaErrorCode.UnknownLeaderEpoch, newer.Error);
         Assert.Equal(KafkaErrorCode.NotLeaderOrFollower, stranger.Error);
@@ -237,7 +241,7 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
         });
         if (result.AwaitsReplication)
         {
-            Assert.Equal(KafkaErrorCode.None, await grain.AwaitReplication(topic.TopicId, result.AwaitOffset, TimeSpan.FromSeconds(30), CancellationToken.None));
+            Assert.Equal(KafkaErrorCode.None, await grain.AwaitReplication(topic.TopicId, result.AwaitOffset, result.AwaitEpoch, TimeSpan.FromSeconds(30), CancellationToken.None));
         }
 
         return result.BaseOffset;
