@@ -46,6 +46,10 @@ public sealed partial class PartitionPlacementDirector(IClusterMembershipService
         }
 
         LogOwnerNotLive(logger, key, owner);
+
+        // Ask the controller to look again: an election that ran while its silo's view of membership lagged (a returning
+        // silo not yet seen) is otherwise only retried by the periodic reconcile; client retries now prompt it too.
+        grains.GetGrain<Topics.ITopicReplication>(topic).Reconcile().Ignore();
         throw PartitionUnavailableException.For(key, owner);
     }
 
