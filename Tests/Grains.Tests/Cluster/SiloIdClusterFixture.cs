@@ -20,13 +20,21 @@ public sealed class SiloIdClusterFixture : IAsyncLifetime
     public const short Silos = 3;
 
     private readonly Action<BrokerOptions>? _configure;
+    private readonly Action<ISiloBuilder>? _configureSilo;
 
     public SiloIdClusterFixture()
     {
     }
 
-    /// <summary>A cluster whose broker settings <paramref name="configure"/> adjusts (replication tests shorten lags).</summary>
-    internal SiloIdClusterFixture(Action<BrokerOptions> configure) => _configure = configure;
+    /// <summary>
+    /// A cluster whose broker settings <paramref name="configure"/> adjusts (replication tests shorten lags) and whose silos
+    /// <paramref name="configureSilo"/> configures further (e.g. the replication controller's timers).
+    /// </summary>
+    internal SiloIdClusterFixture(Action<BrokerOptions>? configure, Action<ISiloBuilder>? configureSilo = null)
+    {
+        _configure = configure;
+        _configureSilo = configureSilo;
+    }
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "okafka-cluster-" + Guid.NewGuid().ToString("N"));
 
@@ -56,6 +64,7 @@ public sealed class SiloIdClusterFixture : IAsyncLifetime
                 _configure?.Invoke(o);
             });
             silo.Services.Configure<GatewayRegistryOptions>(o => o.Expiry = TimeSpan.FromSeconds(2));
+            _configureSilo?.Invoke(silo);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
