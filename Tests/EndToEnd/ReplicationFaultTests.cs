@@ -30,8 +30,8 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
 
     /// <summary>
     /// The issue's bound on the time from a leader's kill until producing resumes (test-tuned membership). Reported, not
-    /// asserted (timing targets are figures, not pass/fail): 18 kills measured after the fixes of this work resumed in
-    /// 1.5-7.5 s, median ~3.9 s, with one at 12.6 s. Over the bound, <c>OKAFKA_E2E_DUMP_DIR</c> keeps every silo's output.
+    /// asserted (timing targets are figures, not pass/fail): 24 kills measured after the fixes of this work resumed in
+    /// 1.5-7.5 s, median ~3.8 s, with two at 12.6 and 13.3 s. Over the bound, <c>OKAFKA_E2E_DUMP_DIR</c> keeps every silo's output.
     /// </summary>
     private static readonly TimeSpan ResumeBound = TimeSpan.FromSeconds(10);
 
@@ -154,7 +154,7 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
 
             var ordered = resumeTimes.Order().ToList();
             log.WriteLine($"time until producing resumed after each kill: {string.Join(", ", resumeTimes.Select(t => $"{t.TotalSeconds:F2} s"))}; median {ordered[ordered.Count / 2].TotalSeconds:F2} s");
-            log.WriteLine($"records: {acked.Count} acknowledged, {failed.Count} failed ({string.Join(", ", failed.Select(f => f.Error).Distinct())}), " +
+            log.WriteLine($"records: {acked.Count} acknowledged ({acked.Count(a => a.Offset < 0)} without an offset), {failed.Count} failed ({string.Join(", ", failed.Select(f => f.Error).Distinct())}), " +
                           $"{failedPresent} of the failed ones in the log; {consumed.Sum(c => c.Value.Count)} consumed ({KafkaClients.Describe(consumed.ToDictionary(c => c.Key, c => c.Value.Count))})");
             log.WriteLine($"wall time {clock.Elapsed.TotalSeconds:F1} s ({(ProductionMembership ? "Orleans' default membership" : "test-tuned membership")})");
             // Producing resumed after every kill (each wait above is bounded by ConditionPatience); the 10 s bound is a figure.
@@ -224,7 +224,10 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
         var offsets = consumed.Values.SelectMany(r => r).ToDictionary(r => r.Value, r => r.Offset);
         var missing = acked.Where(a => !offsets.ContainsKey(a.Value)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} acknowledged records missing, e.g. {string.Join(", ", missing.Take(10))}");
-        var moved = acked.Where(a => offsets[a.Value] != a.Offset).ToList();
+        // librdkafka acknowledges without an offset (-1001) a batch it infers was persisted: its request got no answer (the
+        // leader died) but a later batch of the same producer was accepted in sequence. Such a record must be present
+        // exactly once like any other; only its offset cannot be compared.
+        var moved = acked.Where(a => a.Offset >= 0 && offsets[a.Value] != a.Offset).ToList();
         Assert.True(moved.Count == 0, $"{moved.Count} acknowledged records not at their acknowledged offset, e.g. " +
                                       string.Join(", ", moved.Take(10).Select(a => $"{a.Value} acked at {a.Offset}, found at {offsets[a.Value]}")));
         return found;
