@@ -120,6 +120,29 @@ public sealed class ClusterGatewayFixture : IAsyncLifetime
         return result.Topic!;
     }
 
+    /// <summary>Reads up to <paramref name="count"/> values of a partition from offset 0 through <paramref name="bootstrap"/> (30 s deadline).</summary>
+    public static List<string> ReadValues(string bootstrap, string topic, int partition, int count)
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "unused-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, partition, 0));
+        var received = new List<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (received.Count < count && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { IsPartitionEOF: false } record)
+            {
+                received.Add(record.Message.Value);
+            }
+        }
+
+        return received;
+    }
+
     /// <summary>Polls Metadata through <paramref name="bootstrap"/> until <paramref name="done"/> holds (30 s deadline).</summary>
     public static async Task<Confluent.Kafka.Metadata> AwaitMetadataAsync(string bootstrap, Func<Confluent.Kafka.Metadata, bool> done)
     {

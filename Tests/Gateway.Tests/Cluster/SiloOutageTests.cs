@@ -42,22 +42,7 @@ public sealed class SiloOutageTests(ClusterGatewayFixture fixture)
         await fixture.StartSiloAgainAsync(3, logDirs);
 
         await ClusterGatewayFixture.AwaitMetadataAsync(gateway, m => m.Topics.Single(t => t.Topic == topic.Name).Partitions.Single().Leader >= 0);
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = gateway,
-            GroupId = "unused-" + Guid.NewGuid().ToString("N"),
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Assign(new TopicPartitionOffset(topic.Name, 0, 0));
-        var received = new List<string>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (received.Count < 3 && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { IsPartitionEOF: false } result)
-            {
-                received.Add(result.Message.Value);
-            }
-        }
+        var received = ClusterGatewayFixture.ReadValues(gateway, topic.Name, 0, 3);
 
         Assert.Equal(["v0", "v1", "v2"], received);
     }

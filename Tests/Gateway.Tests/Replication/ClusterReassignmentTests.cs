@@ -62,22 +62,7 @@ public sealed class ClusterReassignmentTests(ClusterGatewayFixture fixture)
         Assert.DoesNotContain(listed.Topics, t => t.Name == topic.Name);
 
         // The records written before the move are read from the new replica.
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            GroupId = "unused-" + Guid.NewGuid().ToString("N"),
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Assign(new TopicPartitionOffset(topic.Name, 0, 0));
-        var received = new List<string>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (received.Count < 3 && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { IsPartitionEOF: false } record)
-            {
-                received.Add(record.Message.Value);
-            }
-        }
+        var received = ClusterGatewayFixture.ReadValues(bootstrap, topic.Name, 0, 3);
 
         Assert.Equal(["v0", "v1", "v2"], received);
     }
