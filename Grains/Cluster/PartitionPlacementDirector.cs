@@ -22,6 +22,9 @@ namespace Orleans.Kafka.Grains.Cluster;
 public sealed partial class PartitionPlacementDirector(IClusterMembershipService membership, IGrainFactory grains, ILogger<PartitionPlacementDirector> logger)
     : IPlacementDirector
 {
+    private static readonly TimeSpan PromptInterval = TimeSpan.FromSeconds(2);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _prompted = new(StringComparer.Ordinal);
+
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var compatible = context.GetCompatibleSilos(target);
@@ -48,8 +51,15 @@ public sealed partial class PartitionPlacementDirector(IClusterMembershipService
         LogOwnerNotLive(logger, key, owner);
 
         // Ask the controller to look again: an election that ran while its silo's view of membership lagged (a returning
-        // silo not yet seen) is otherwise only retried by the periodic reconcile; client retries now prompt it too.
-        grains.GetGrain<Topics.ITopicReplication>(topic).Reconcile().Ignore();
+        // silo not yet seen) is otherwise only retried by the periodic reconcile; client retries now prompt it too, at most
+        // once per topic every PromptInterval from this silo, so retry storms do not queue work on the topic grain.
+        var now = Environment.TickCount64;
+        if (now - _prompted.GetValueOrDefault(topic, long.MinValue / 2) >= (long)PromptInterval.TotalMilliseconds)
+        {
+            _prompted[topic] = now;
+            grains.GetGrain<Topics.ITopicReplication>(topic).Reconcile().Ignore();
+        }
+
         throw PartitionUnavailableException.For(key, owner);
     }
 

@@ -22,6 +22,9 @@ public sealed partial class PartitionGrain
     /// <summary>How long a call to the controller may take before it is given up and tried again later.</summary>
     private static readonly TimeSpan ControlCallTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long an activating leader waits for the controller to grant its claim.</summary>
+    private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(20);
+
     private IGrainTimer? _isrCheck;
     private bool _isrChangeInFlight;
 
@@ -54,7 +57,9 @@ public sealed partial class PartitionGrain
             followerHighWatermark = await GrainFactory.GetReplicaGrain(_topic, _partition, me.SiloId).Release();
         }
 
-        var claim = await Controller.ClaimLeadership(_partition, me.SiloId).WaitAsync(ControlCallTimeout, _time);
+        // Generous: a claim abandoned by its caller is still committed later, so a tight bound under load turns retries
+        // into a queue of claims on the topic grain that each time out in turn.
+        var claim = await Controller.ClaimLeadership(_partition, me.SiloId).WaitAsync(ClaimTimeout, _time);
         if (claim.Error != KafkaErrorCode.None || claim.Partition is not { } committed || claim.TopicId != topic.TopicId)
         {
             throw PartitionUnavailableException.For(this.GetPrimaryKeyString(), claim.Partition?.Leader ?? PartitionInfo.NoLeader);

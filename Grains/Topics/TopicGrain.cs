@@ -25,6 +25,9 @@ public sealed partial class TopicGrain(
     /// <summary>True while the registry may not have <see cref="_info"/>: a commit's push to it failed.</summary>
     private bool _registryBehind;
 
+    /// <summary>How long a commit waits for the registry to take the new state before leaving it to the next Reconcile.</summary>
+    private static readonly TimeSpan RegistryPushTimeout = TimeSpan.FromSeconds(3);
+
     private string Name => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -187,7 +190,20 @@ public sealed partial class TopicGrain(
         // since an election that finds nothing more to change would otherwise never tell the registry.
         _registryBehind = true;
         var registry = GrainFactory.GetGrain<ITopicRegistrySync>(ITopicRegistryGrain.Key);
-        var applied = await registry.TopicChanged(_info!);
+        bool applied;
+        try
+        {
+            // Bounded: this grain is the controller of its partitions, and a registry that does not answer (its silo
+            // going, a call lost with it) must not hold every claim and election here for Orleans' 30 s response timeout.
+            // The change is committed already; the registry's copy catches up at the next Reconcile.
+            applied = await registry.TopicChanged(_info!).WaitAsync(RegistryPushTimeout);
+        }
+        catch (TimeoutException)
+        {
+            TopicLog.RegistryPushDeferred(logger, Name);
+            return AdminResult.Ok;
+        }
+
         _registryBehind = false;
         if (applied)
         {

@@ -48,4 +48,7 @@ internal static partial class TopicLog
 
     [LoggerMessage(EventId = 3018, Level = LogLevel.Debug, Message = "Reconciling leaders of topic {Topic} abandoned: this silo is stopping")]
     public static partial void ReconcileAbandoned(ILogger logger, string topic);
+
+    [LoggerMessage(EventId = 3019, Level = LogLevel.Warning, Message = "Topic {Topic}: the registry did not take a committed change in time; it is pushed again at the next reconcile")]
+    public static partial void RegistryPushDeferred(ILogger logger, string topic);
 }
