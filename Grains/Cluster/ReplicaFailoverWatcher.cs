@@ -62,6 +62,7 @@ public sealed partial class ReplicaFailoverWatcher(
     private async Task WatchMembership(CancellationToken stopping)
     {
         Dictionary<int, SiloAddress>? last = null;
+        var lastDead = -1;
 
         // Each wait is bounded by our own token rather than left to the enumerator's handling of it: a silo stopping must
         // not sit in this stage until the host's shutdown timeout waiting for a membership update that never comes.
@@ -76,13 +77,18 @@ public sealed partial class ReplicaFailoverWatcher(
                     continue;
                 }
 
+                // A silo that finished dying counts too: its live set changed when it began shutting down, but its grains
+                // (a topic grain, the registry) only re-activate elsewhere once it is dead, and an election tried
+                // meanwhile may have failed against them.
                 var live = SiloIds.Live(snapshot);
-                if (last is not null && SameSilos(last, live))
+                var dead = snapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead);
+                if (last is not null && SameSilos(last, live) && dead <= lastDead)
                 {
                     continue;
                 }
 
                 last = live;
+                lastDead = dead;
                 ReplicationLog.MembershipChanged(logger, string.Join(",", live.Keys.Order()));
                 await ReconcileWithRetry(stopping);
             }
