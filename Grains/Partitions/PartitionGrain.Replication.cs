@@ -30,9 +30,8 @@ public sealed partial class PartitionGrain
 
     private ISiloIdentity? Identity => ServiceProvider.GetService<ISiloIdentity>();
 
-    private LocalLogOwnership Ownership => _ownership ??= ServiceProvider.GetService<LocalLogOwnership>() ?? new LocalLogOwnership();
-
-    private LocalLogOwnership? _ownership;
+    /// <summary>The silo-wide table this grain shares with the silo's follower grains (registered by AddKafkaGrains).</summary>
+    private LocalLogOwnership Ownership => ServiceProvider.GetRequiredService<LocalLogOwnership>();
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 

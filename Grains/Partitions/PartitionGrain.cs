@@ -95,7 +95,9 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
     /// </summary>
     private Task<TopicInfo?> CurrentTopic() => GrainFactory.GetGrain<ITopicGrain>(_topic).GetInfo();
 
-    private void Open(TopicInfo topic, PartitionInfo committed, long initialHighWatermark, LeaderEpochCache? epochs = null)
+    /// <param name="epochs">A reopen's (config change) epoch history, carried over; null on a fresh open.</param>
+    /// <param name="replication">A reopen's follower bookkeeping, carried over with its leader epoch; null on a fresh open.</param>
+    private void Open(TopicInfo topic, PartitionInfo committed, long initialHighWatermark, LeaderEpochCache? epochs = null, LeaderReplication? replication = null)
     {
         var settings = PartitionLogSettings.From(topic.ConfigOverrides);
         if (!Ownership.TryAcquire(_directory, this))
@@ -143,8 +145,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         // The epoch history is rebuilt from the batches when its file is missing (logs written before it existed).
         epochs ??= LeaderEpochCache.Open(log);
         epochs.Assign(epoch, log.LogEndOffset);
-        LeaderReplication? replication = null;
-        if (Identity is { } me)
+        if (replication is null && Identity is { } me)
         {
             var hw = Math.Clamp(initialHighWatermark, log.LogStartOffset, log.LogEndOffset);
             replication = new LeaderReplication(me.SiloId, committed, hw, log.LogEndOffset, NowMs, options.Value.ReplicaLagTimeMaxMs);
@@ -357,13 +358,8 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
             {
                 // LogConfig is fixed for an open log: close cleanly (fast, no recovery) and open with the new settings,
                 // keeping this leader's epoch, epoch history and followers' progress.
-                var replication = open.Replication;
                 Close();
-                Open(topic, replication?.Committed ?? topic.Partitions[_partition], HighWatermark(open), open.Epochs);
-                if (replication is not null && _open is { } reopened)
-                {
-                    _open = reopened with { Replication = replication };
-                }
+                Open(topic, open.Replication?.Committed ?? topic.Partitions[_partition], HighWatermark(open), open.Epochs, open.Replication);
 
                 PartitionGrainLog.ConfigReloaded(logger, _topic, _partition);
             }

@@ -43,7 +43,7 @@ public sealed partial class ReplicaGrain(IOptions<BrokerOptions> options, ILogge
 
     internal string Directory => _directory;
 
-    internal LocalLogOwnership Ownership => ServiceProvider.GetService<LocalLogOwnership>() ?? throw new InvalidOperationException("LocalLogOwnership is not registered (AddKafkaGrains).");
+    internal LocalLogOwnership Ownership => ServiceProvider.GetRequiredService<LocalLogOwnership>();
 
     internal IGrainFactory Grains => GrainFactory;
 
