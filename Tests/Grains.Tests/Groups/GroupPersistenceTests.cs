@@ -62,7 +62,9 @@ public sealed class GroupPersistenceTests : IDisposable
         await expiring.CommitOffsets(GroupOffsetTests.Simple(("t", 0, 3)) with { RetentionTimeMs = 1500 });
         Assert.Contains(expiringId, await registry.ListGroupIds());
 
+        // Each group checks its own retention on its own timer: wait for both groups' checks, not only the expiring one's.
         await WaitUntil(async () => !(await expiring.Describe()).Exists, "the group whose only offset expired to be removed");
+        await WaitUntil(async () => (await kept.FetchOffsets(null, false)).Offsets.Count == 1, "the kept group's expiring offset to go");
         var keptOffsets = await kept.FetchOffsets(null, false);
 
         Assert.Equal([("t", 1, 2L)], keptOffsets.Offsets.Select(o => (o.Topic, o.Partition, o.Offset)));

@@ -98,9 +98,13 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
             await _cluster.StopAsync(follower);
         }
 
-        await Eventually(async () => await PartitionOf(topic.Name) is { Isr.Count: 1 } p ? p : null);
-        var refused = await Eventually(async () =>
-            await Grains.GetPartitionGrain(topic.Name, 0).Produce(topic, PartitionTestSupport.Batch("refused"), acks: -1) is { Error: KafkaErrorCode.NotEnoughReplicas } r ? r : null);
+        var shrunk = await Eventually(async () => await PartitionOf(topic.Name) is { Isr.Count: 1 } p ? p : null);
+
+        // The controller tells the leader without waiting for it; handing the leader the committed state here makes the
+        // produce below meet the shrunk ISR rather than race the notification (a produce that won it would append).
+        await Grains.GetPartitionGrain(topic.Name, 0).PartitionChanged(topic.TopicId, shrunk);
+        var refused = await Grains.GetPartitionGrain(topic.Name, 0).Produce(topic, PartitionTestSupport.Batch("refused"), acks: -1);
+        Assert.Equal(KafkaErrorCode.NotEnoughReplicas, refused.Error);
         Assert.Contains("min.insync.replicas", refused.ErrorMessage, StringComparison.Ordinal);
 
         // Nothing was appended for the refused batch; acks=1 still writes to the leader alone.
