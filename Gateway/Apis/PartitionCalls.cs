@@ -133,15 +133,7 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var code = ex switch
-            {
-                // The partition's owning silo is down (placement refused it) or went down during the call: the client
-                // refreshes metadata, finds no leader, and retries until the silo is back.
-                _ when OwnerUnavailable(ex) => KafkaErrorCode.NotLeaderOrFollower,
-                TimeoutException => KafkaErrorCode.RequestTimedOut,
-                IOException or UnauthorizedAccessException => KafkaErrorCode.KafkaStorageError,
-                _ => KafkaErrorCode.UnknownServerError,
-            };
+            var code = ToErrorCode(ex);
             if (code == KafkaErrorCode.NotLeaderOrFollower)
             {
                 // Expected while a silo is down: one line per refused call, without the stack.
@@ -154,6 +146,44 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
 
             return onError(code);
         }
+    }
+
+    /// <summary>
+    /// The Kafka error for a partition call that failed in Orleans rather than answering. Retriable codes for everything a
+    /// failover produces: librdkafka treats any other code (UNKNOWN_SERVER_ERROR) as permanent, fails the batch and, for
+    /// an idempotent producer, bumps its epoch and renumbers the batches still unconfirmed, so a batch that was appended
+    /// but answered with an error would be written a second time.
+    /// </summary>
+    internal static KafkaErrorCode ToErrorCode(Exception ex)
+    {
+        // The partition's owning silo is down (placement refused it), went down during the call, or the activation is
+        // moving (the message was rejected, not run): the client refreshes metadata and retries; nothing was appended.
+        if (OwnerUnavailable(ex) || Has<OrleansMessageRejectionException>(ex))
+        {
+            return KafkaErrorCode.NotLeaderOrFollower;
+        }
+
+        // The call may have run: "possibly persisted", which the client retries with the same sequence numbers.
+        if (Has<TimeoutException>(ex))
+        {
+            return KafkaErrorCode.RequestTimedOut;
+        }
+
+        return Has<IOException>(ex) || Has<UnauthorizedAccessException>(ex) ? KafkaErrorCode.KafkaStorageError : KafkaErrorCode.UnknownServerError;
+    }
+
+    private static bool Has<T>(Exception ex)
+        where T : Exception
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is T)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether the call failed because the partition's silo is not live (see <c>PartitionPlacementDirector</c>).</summary>

@@ -13,7 +13,7 @@ namespace Orleans.Kafka.Gateway.Apis;
 /// -1 (else INVALID_REQUIRED_ACKS everywhere); acks=0 gets no response. Topics are never auto-created here (Kafka
 /// creates them on Metadata only): an unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION.
 /// </summary>
-internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering ordering) : KafkaApiHandler<ProduceRequest, ProduceResponse>
+internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering ordering, ProduceRefusals refusals) : KafkaApiHandler<ProduceRequest, ProduceResponse>
 {
     // Record batch v2 framing: batchLength at byte 8 counts the bytes after the first 12; magic is byte 16.
     private const int BatchLengthOffset = 8;
@@ -46,7 +46,7 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
                 foreach (var partition in topic.PartitionData)
                 {
                     var result = validAcks
-                        ? ProduceAsync(topics[topic.Name], topic.Name, partition, request)
+                        ? ProduceAsync(context.ConnectionId, topics[topic.Name], topic.Name, partition, request)
                         : Task.FromResult(new Appended(Failed(partition.Index, KafkaErrorCode.InvalidRequiredAcks, $"Invalid required acks {acks}: only 0, 1 and -1 are allowed."), null));
                     slots.Add((target, result));
                 }
@@ -89,7 +89,24 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
         return response;
     }
 
-    private async Task<Appended> ProduceAsync(TopicInfo? topic, string name, ProduceRequest.PartitionProduceData data, ProduceRequest request)
+    private async Task<Appended> ProduceAsync(string connectionId, TopicInfo? topic, string name, ProduceRequest.PartitionProduceData data, ProduceRequest request)
+    {
+        var producer = data.Records is { } bytes ? ProduceRefusals.ProducerOf(bytes.Span) : null;
+        if (producer is { } fenced && refusals.Check(connectionId, name, data.Index, fenced) is { } refusal)
+        {
+            return new Appended(Failed(data.Index, refusal, "An earlier batch of this producer was refused on this connection; it must be sent again first."), null);
+        }
+
+        var appended = await AppendAsync(topic, name, data, request).ConfigureAwait(false);
+        if (producer is { } sent)
+        {
+            refusals.OnOutcome(connectionId, name, data.Index, sent, (KafkaErrorCode)appended.Response.ErrorCode);
+        }
+
+        return appended;
+    }
+
+    private async Task<Appended> AppendAsync(TopicInfo? topic, string name, ProduceRequest.PartitionProduceData data, ProduceRequest request)
     {
         if (!PartitionCalls.HasPartition(topic, data.Index))
         {
@@ -127,19 +144,56 @@ internal sealed class ProduceHandler(PartitionCalls calls, ProduceOrdering order
     /// <summary>One wait slice per grain call.</summary>
     internal static readonly TimeSpan ReplicationWaitSlice = TimeSpan.FromSeconds(1);
 
+    /// <summary>Pause before asking again while the partition is between leader activations.</summary>
+    internal static readonly TimeSpan LeaderMovePause = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long past its slice a wait call may take before it is abandoned and asked again.</summary>
+    private static readonly TimeSpan WaitCallGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Waits for the ISR in slices of <see cref="ReplicationWaitSlice"/> until the request's timeout: a long wait parked in
     /// the leader would hold up its deactivation (Orleans drains running calls first), e.g. when its silo's directory
     /// partition died with another silo, and the partition would stay unreachable until the produce timeout.
+    /// <para>While the partition moves (its activation closing, its silo dead, a new leader being elected) the wait asks
+    /// again, and the next leader decides from its epoch history whether it holds the batch. Only that answer may say
+    /// "not persisted" (NOT_LEADER_OR_FOLLOWER); running out of time says REQUEST_TIMED_OUT ("possibly persisted"): an
+    /// idempotent client that is told "not persisted" for a batch that is in the log renumbers it after its next epoch
+    /// bump and writes it twice.</para>
     /// </summary>
-    private static async Task<KafkaErrorCode> AwaitReplicationAsync(IPartitionGrain grain, Guid topicId, ProduceResult appended, TimeSpan timeout)
+    internal static async Task<KafkaErrorCode> AwaitReplicationAsync(IPartitionGrain grain, Guid topicId, ProduceResult appended, TimeSpan timeout)
     {
         var started = Stopwatch.GetTimestamp();
         while (true)
         {
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
             var slice = remaining < ReplicationWaitSlice ? remaining : ReplicationWaitSlice;
-            var code = await grain.AwaitReplication(topicId, appended.AwaitOffset, appended.AwaitEpoch, slice < TimeSpan.Zero ? TimeSpan.Zero : slice, CancellationToken.None).ConfigureAwait(false);
+            if (slice < TimeSpan.Zero)
+            {
+                slice = TimeSpan.Zero;
+            }
+
+            KafkaErrorCode code;
+            try
+            {
+                code = await grain.AwaitReplication(topicId, appended.AwaitOffset, appended.AwaitEpoch, slice, CancellationToken.None)
+                    .WaitAsync(slice + WaitCallGrace).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && PartitionCalls.ToErrorCode(ex) is KafkaErrorCode.NotLeaderOrFollower or KafkaErrorCode.RequestTimedOut)
+            {
+                code = KafkaErrorCode.LeaderNotAvailable; // the leader's silo died or the partition is between leaders
+            }
+
+            if (code == KafkaErrorCode.LeaderNotAvailable)
+            {
+                if (timeout - Stopwatch.GetElapsedTime(started) <= LeaderMovePause)
+                {
+                    return KafkaErrorCode.RequestTimedOut;
+                }
+
+                await Task.Delay(LeaderMovePause).ConfigureAwait(false);
+                continue;
+            }
+
             if (code != KafkaErrorCode.RequestTimedOut || remaining <= ReplicationWaitSlice)
             {
                 return code;

@@ -53,6 +53,7 @@ public static class KafkaGatewayExtensions
         services.AddKafkaApiHandler<InitProducerIdHandler>();
         services.TryAddSingleton<PartitionCalls>();
         services.TryAddSingleton<ProduceOrdering>();
+        services.TryAddSingleton<ProduceRefusals>();
         services.AddKafkaApiHandler<ProduceHandler>();
         services.AddKafkaApiHandler<FetchHandler>();
         services.AddKafkaApiHandler<ListOffsetsHandler>();

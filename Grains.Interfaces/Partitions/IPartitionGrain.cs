@@ -72,10 +72,12 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <summary>
     /// acks=-1 after a successful append (<see cref="ProduceResult.AwaitsReplication"/>): completes with NONE when the high
     /// watermark reaches <paramref name="offset"/> with at least min.insync.replicas in the ISR,
-    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND when it does with fewer, NOT_LEADER_OR_FOLLOWER when this leader is fenced or is
-    /// not the incarnation of <paramref name="leaderEpoch"/> that appended, and REQUEST_TIMED_OUT when
-    /// <paramref name="timeout"/> passes first. Callers wait in short slices (calling again until their own deadline), so
-    /// no call holds an activation that Orleans wants to deactivate for long.
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND when it does with fewer, NOT_LEADER_OR_FOLLOWER when this leader's log does not
+    /// hold what the leader of <paramref name="leaderEpoch"/> appended below <paramref name="offset"/> (by its epoch
+    /// history; a later incarnation that holds it keeps waiting), LEADER_NOT_AVAILABLE when this activation is closing or
+    /// stepping down (ask again: the call reaches the next leader), and REQUEST_TIMED_OUT when <paramref name="timeout"/>
+    /// passes first. Callers wait in short slices (calling again until their own deadline), so no call holds an
+    /// activation that Orleans wants to deactivate for long.
     /// </summary>
     [AlwaysInterleave, Alias("AwaitReplication")]
     Task<KafkaErrorCode> AwaitReplication(Guid topicId, long offset, int leaderEpoch, TimeSpan timeout, CancellationToken cancellationToken);

@@ -58,7 +58,17 @@ public sealed partial class PartitionGrain
 
         // Generous: a claim abandoned by its caller is still committed later, so a tight bound under load turns retries
         // into a queue of claims on the topic grain that each time out in turn.
-        var claim = await Controller.ClaimLeadership(_partition, me.SiloId).WaitAsync(ClaimTimeout, _time);
+        PartitionStateResult claim;
+        try
+        {
+            claim = await Controller.ClaimLeadership(_partition, me.SiloId).WaitAsync(ClaimTimeout, _time);
+        }
+        catch (TimeoutException ex)
+        {
+            // Nothing was appended: callers must see a retriable "no leader here yet", not a possibly-persisted timeout.
+            throw new PartitionUnavailableException($"{PartitionUnavailableException.Marker} The controller did not grant leadership of {this.GetPrimaryKeyString()} within {ClaimTimeout}.", ex);
+        }
+
         if (claim.Error != KafkaErrorCode.None || claim.Partition is not { } committed || claim.TopicId != topic.TopicId)
         {
             throw PartitionUnavailableException.For(this.GetPrimaryKeyString(), claim.Partition?.Leader ?? PartitionInfo.NoLeader);
@@ -191,9 +201,16 @@ public sealed partial class PartitionGrain
         var started = _time.GetTimestamp();
         while (true)
         {
-            // Another epoch means another leader incarnation, whose log may hold other records at that offset.
-            if (Resolve(topicId, out var open) != KafkaErrorCode.None || open.Replication is not { } replication || replication.LeaderEpoch != leaderEpoch)
+            if (_open is not { } open || _fenced)
             {
+                // Closing or stepping down: this activation cannot judge; the caller asks the partition again and reaches
+                // its next leader, on this silo or another.
+                return KafkaErrorCode.LeaderNotAvailable;
+            }
+
+            if (open.TopicId != topicId || open.Replication is not { } replication || !HoldsAppended(open, offset, leaderEpoch))
+            {
+                // The batch is not in this leader's log as it was appended (another incarnation's suffix, lost with it).
                 return KafkaErrorCode.NotLeaderOrFollower;
             }
 
@@ -209,6 +226,19 @@ public sealed partial class PartitionGrain
             }
         }
     }
+
+    /// <summary>
+    /// Whether this log still holds what the leader of <paramref name="leaderEpoch"/> appended below <paramref name="offset"/>:
+    /// the record just below it carries that epoch here (KIP-101: one leader per epoch, which never rewrites its own
+    /// offsets, so a log whose epoch history says "epoch e" at an offset has epoch e's record there). A leader activation
+    /// that replaced another on the same silo, or a follower promoted after copying the batch, keeps the wait going: an
+    /// answer of "not persisted" for a batch that is in the log lets an idempotent client renumber it after an epoch bump
+    /// and write it twice.
+    /// </summary>
+    private static bool HoldsAppended(OpenPartition open, long offset, int leaderEpoch) =>
+        leaderEpoch == open.LeaderEpoch
+            ? offset <= open.Log.LogEndOffset
+            : offset > 0 && offset <= open.Log.LogEndOffset && open.Epochs.EpochAt(offset - 1) == leaderEpoch;
 
     public Task PartitionChanged(Guid topicId, PartitionInfo partition)
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Kafka.Cluster;
 using Orleans.Kafka.Grains.Cluster;
 using Orleans.Kafka.Partitions;
 using Orleans.Kafka.Protocol;
@@ -102,7 +103,8 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         var settings = PartitionLogSettings.From(topic.ConfigOverrides);
         if (!Ownership.TryAcquire(_directory, this))
         {
-            throw new InvalidOperationException($"{_directory} is still open by this silo's follower replica; the leader opens it later.");
+            // Transient (the follower is closing it): the gateway answers NOT_LEADER_OR_FOLLOWER and the client retries.
+            throw new PartitionUnavailableException($"{PartitionUnavailableException.Marker} {_directory} is still open by this silo's follower replica; the leader opens it later.");
         }
 
         if (PartitionDirectory.Prepare(_directory, topic.TopicId))

@@ -135,6 +135,12 @@ internal sealed partial class ProducerStateTracker : IDisposable
             return;
         }
 
+        if (header.ProducerId >= 0 && _state.Producers.TryGetValue(header.ProducerId, out var known) && known.Epoch != header.ProducerEpoch)
+        {
+            // Rare and telling: a producer re-initialised (KIP-360 epoch bump) resends what it could not confirm.
+            LogEpochChanged(_logger, _log.Directory, header.ProducerId, known.Epoch, header.ProducerEpoch, header.BaseSequence, firstOffset);
+        }
+
         ApplyAppended(header, firstOffset, lastOffset, ControlBatchType.Commit, coordinatorEpoch: -1);
         _nextOffset = lastOffset + 1;
         if (NowMs() - _lastExpiryCheckMs >= ExpirationCheckIntervalMs)
@@ -360,7 +366,7 @@ internal sealed partial class ProducerStateTracker : IDisposable
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 3401, Level = LogLevel.Debug, Message = "Producer state of {Directory}: {Producers} producer(s), snapshot at {SnapshotOffset}, replayed {From}..{LogEnd}")]
+    [LoggerMessage(EventId = 3401, Level = LogLevel.Information, Message = "Producer state of {Directory}: {Producers} producer(s), snapshot at {SnapshotOffset}, replayed {From}..{LogEnd}")]
     private static partial void LogLoaded(ILogger logger, string directory, int producers, long snapshotOffset, long from, long logEnd);
 
     [LoggerMessage(EventId = 3402, Level = LogLevel.Information, Message = "Deleted {Count} producer-state snapshot(s) of {Directory} above the log end {LogEnd} (the log was truncated)")]
@@ -371,6 +377,9 @@ internal sealed partial class ProducerStateTracker : IDisposable
 
     [LoggerMessage(EventId = 3404, Level = LogLevel.Warning, Message = "Could not write the producer-state snapshot of {Directory} at offset {Offset}; the next load replays more of the log")]
     private static partial void LogSnapshotFailed(ILogger logger, Exception exception, string directory, long offset);
+
+    [LoggerMessage(EventId = 3406, Level = LogLevel.Information, Message = "Producer {ProducerId} of {Directory} moved from epoch {OldEpoch} to {NewEpoch}, first sequence {Sequence} at offset {Offset}")]
+    private static partial void LogEpochChanged(ILogger logger, string directory, long producerId, short oldEpoch, short newEpoch, int sequence, long offset);
 
     [LoggerMessage(EventId = 3405, Level = LogLevel.Information, Message = "Expired {Count} idle producer(s) of {Directory}")]
     private static partial void LogProducersExpired(ILogger logger, string directory, int count);

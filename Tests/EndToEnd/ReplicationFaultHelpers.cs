@@ -122,3 +122,66 @@ internal static class ClusterLogs
         }
     }
 }
+
+/// <summary>
+/// The last lines librdkafka logged (with <c>debug=eos</c>: the idempotent producer's state, epoch bumps and why), kept
+/// for a failed fault test: a duplicate is either the broker's (its producer state missed a batch) or the client's (it
+/// bumped its epoch and resent batches the broker had), and only the client knows which it did.
+/// </summary>
+internal sealed class ClientLogRing(AckedRecordLog clock, int capacity = 5000)
+{
+    private readonly Queue<string> _lines = new();
+
+    public void Add(LogMessage message)
+    {
+        var line = $"[{clock.Now.TotalSeconds:F3} s] {message.Level} {message.Facility} {message.Message}";
+        lock (_lines)
+        {
+            _lines.Enqueue(line);
+            while (_lines.Count > capacity) _lines.Dequeue();
+        }
+    }
+
+    public IReadOnlyList<string> Lines { get { lock (_lines) { return [.. _lines]; } } }
+}
+
+/// <summary>
+/// The batch headers of one partition's copy on disk (what <c>kafka-dump-log --print-data-log</c> shows without records):
+/// offsets, leader epoch, producer id, epoch and sequences, read from the segment files of a silo's log.dirs.
+/// </summary>
+internal static class CopyDump
+{
+    public static IEnumerable<string> Headers(string logDirs, string topic, int partition, long fromOffset, long toOffset)
+    {
+        var directory = Path.Combine(logDirs, $"{topic}-{partition}");
+        if (!Directory.Exists(directory)) yield break;
+        foreach (var segment in Directory.EnumerateFiles(directory, "*.log").Order(StringComparer.Ordinal))
+        {
+            byte[] bytes;
+            try
+            {
+                using var stream = new FileStream(segment, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                bytes = new byte[stream.Length];
+                stream.ReadExactly(bytes);
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            var position = 0;
+            while (position < bytes.Length
+                   && Storage.Records.RecordBatchHeader.TryRead(bytes.AsSpan(position), out var header)
+                   && header.TotalSize > Storage.Records.RecordBatchHeader.LogOverhead && position + header.TotalSize <= bytes.Length)
+            {
+                if (header.LastOffset >= fromOffset && header.BaseOffset <= toOffset)
+                {
+                    yield return $"{Path.GetFileName(segment)} offsets {header.BaseOffset}..{header.LastOffset} leaderEpoch {header.PartitionLeaderEpoch} " +
+                                 $"producer {header.ProducerId} epoch {header.ProducerEpoch} seq {header.BaseSequence}..{header.LastSequence}";
+                }
+
+                position += header.TotalSize;
+            }
+        }
+    }
+}

@@ -47,6 +47,7 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
     public async Task Acked_records_survive_three_leader_kills_exactly_once_and_in_order()
     {
         var clock = Stopwatch.StartNew();
+        ClientLogRing? clientLog = null;
         await using var cluster = await LocalCluster.StartAsync(postgres, new LocalClusterOptions
         {
             SiloIds = [1, 2, 3],
@@ -83,6 +84,7 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
             log.WriteLine($"[{clock.Elapsed.TotalSeconds:F1} s] topic created: {TopicDescriber.Describe(initial)}");
 
             var acks = new AckedRecordLog(clock);
+            clientLog = new ClientLogRing(acks);
             var fatal = new List<string>();
             using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
                 {
@@ -94,8 +96,10 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
                     MessageTimeoutMs = 60_000,
                     RequestTimeoutMs = 10_000,
                     SocketNagleDisable = true,
+                    // The idempotent producer's own story (epoch bumps, retries judged persisted), kept for a failure.
+                    Debug = "eos",
                 })
-                .SetLogHandler((_, _) => { })
+                .SetLogHandler((_, message) => clientLog.Add(message))
                 .SetErrorHandler((_, e) => { if (e.IsFatal) lock (fatal) fatal.Add(e.ToString()); })
                 .Build();
             using var stopProducing = new CancellationTokenSource();
@@ -149,6 +153,7 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
             var acked = acks.Acked;
             var failed = acks.Failed;
             var consumed = await ConsumeAllAsync(bootstrap);
+            DumpDuplicates(cluster, consumed);
             var found = VerifyLog(acked, consumed);
             var failedPresent = failed.Count(f => found.Contains(f.Value));
 
@@ -156,6 +161,15 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
             log.WriteLine($"time until producing resumed after each kill: {string.Join(", ", resumeTimes.Select(t => $"{t.TotalSeconds:F2} s"))}; median {ordered[ordered.Count / 2].TotalSeconds:F2} s");
             log.WriteLine($"records: {acked.Count} acknowledged ({acked.Count(a => a.Offset < 0)} without an offset), {failed.Count} failed ({string.Join(", ", failed.Select(f => f.Error).Distinct())}), " +
                           $"{failedPresent} of the failed ones in the log; {consumed.Sum(c => c.Value.Count)} consumed ({KafkaClients.Describe(consumed.ToDictionary(c => c.Key, c => c.Value.Count))})");
+            // An epoch bump renumbers unconfirmed batches: harmless only if none of them was appended. Reported always.
+            var bumps = clientLog.Lines.Where(l => l.Contains("epoch bump", StringComparison.OrdinalIgnoreCase)).ToList();
+            log.WriteLine($"producer client: {bumps.Count} log lines about epoch bumps{(bumps.Count > 0 ? ": " + string.Join(" | ", bumps.Take(5)) : "")}");
+            if (bumps.Count > 0)
+            {
+                SaveClientLog(clientLog);
+                ClusterLogs.SaveFullOutput(cluster, log);
+            }
+
             log.WriteLine($"wall time {clock.Elapsed.TotalSeconds:F1} s ({(ProductionMembership ? "Orleans' default membership" : "test-tuned membership")})");
             // Producing resumed after every kill (each wait above is bounded by ConditionPatience); the 10 s bound is a figure.
             var over = resumeTimes.Count(t => t >= ResumeBound);
@@ -167,9 +181,57 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
         }
         catch
         {
+            if (clientLog is not null) ClientLogs(clientLog);
             ClusterLogs.DumpBrokerLines(cluster, log);
             ClusterLogs.SaveFullOutput(cluster, log);
             throw;
+        }
+    }
+
+    /// <summary>What the producer client said about idempotence (epoch bumps and their reasons) before a failure.</summary>
+    private void ClientLogs(ClientLogRing ring)
+    {
+        var lines = ring.Lines;
+        var telling = lines.Where(l => l.Contains("epoch", StringComparison.OrdinalIgnoreCase) || l.Contains("persisted", StringComparison.OrdinalIgnoreCase)
+                                       || l.Contains("sequence", StringComparison.OrdinalIgnoreCase) || l.Contains("drain", StringComparison.OrdinalIgnoreCase)).ToList();
+        log.WriteLine($"--- producer client (debug=eos): {telling.Count} of {lines.Count} kept lines about epochs, sequences and drains (last 300) ---");
+        foreach (var line in telling.TakeLast(300)) log.WriteLine(line);
+        SaveClientLog(ring);
+    }
+
+    /// <summary>With <c>OKAFKA_E2E_DUMP_DIR</c> set, the producer client's whole kept log goes there too.</summary>
+    private static void SaveClientLog(ClientLogRing ring)
+    {
+        if (Environment.GetEnvironmentVariable("OKAFKA_E2E_DUMP_DIR") is { Length: > 0 } directory)
+        {
+            Directory.CreateDirectory(directory);
+            File.WriteAllLines(Path.Combine(directory, "producer-client.log"), ring.Lines);
+        }
+    }
+
+    /// <summary>
+    /// For a record found twice: every silo's copy of that partition around both offsets (producer id, epoch, sequences,
+    /// leader epoch of each batch), which tells a resend under a new producer epoch from a batch the broker failed to recognise.
+    /// </summary>
+    private void DumpDuplicates(LocalCluster cluster, Dictionary<int, List<(long Offset, SequencedValue Value)>> consumed)
+    {
+        foreach (var (partition, records) in consumed)
+        {
+            var first = new Dictionary<SequencedValue, long>();
+            foreach (var (offset, value) in records)
+            {
+                if (!first.TryAdd(value, offset))
+                {
+                    log.WriteLine($"partition {partition}: {value} at {first[value]} and again at {offset}");
+                    foreach (var silo in cluster.Silos.Values.Where(s => s.DataDirectory is not null))
+                    {
+                        log.WriteLine($"  {silo.Name}'s copy:");
+                        foreach (var line in CopyDump.Headers(silo.DataDirectory!, Topic, partition, first[value] - 6, offset + 6)) log.WriteLine("    " + line);
+                    }
+
+                    return; // the first one tells the story
+                }
+            }
         }
     }
 

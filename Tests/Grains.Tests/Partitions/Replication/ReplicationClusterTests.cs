@@ -76,6 +76,10 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
 
         var values = await Eventually(async () => await FetchValues(topic) is { Count: 3 } v ? v : null);
         Assert.Equal([(0L, "before-0"), (1L, "before-1"), (2L, "before-2")], values);
+        // A gateway still waiting for the old leader's acks=-1 asks the partition again and the new leader answers for the
+        // batch it holds (by its epoch history), rather than "not persisted", which an idempotent client would resend.
+        var waitFromOldEpoch = await Grains.GetPartitionGrain(topic.Name, 0).AwaitReplication(topic.TopicId, 3, epochBefore, TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.Equal(KafkaErrorCode.None, waitFromOldEpoch);
         Assert.Equal(3L, await ProduceAllAcks(topic, PartitionTestSupport.Batch("after")));
 
         // The old leader's silo returns: its copy follows the new leader, catches up and rejoins the ISR.
@@ -129,6 +133,7 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
 
         await Eventually(async () => await PartitionOf(topic.Name) is { Isr.Count: 1 } p ? p : null);
         await Grains.GetPartitionGrain(topic.Name, 0).ProduceOk(topic, PartitionTestSupport.Batch("leader-only-1", "leader-only-2"));
+        var oldEpoch = (await Grains.GetPartitionGrain(topic.Name, 0).GetReplicaState()).LeaderEpoch;
 
         await _cluster.StopAsync(leader);
         foreach (var follower in followers)
@@ -147,6 +152,11 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
         var unclean = await Eventually(async () => await PartitionOf(topic.Name) is { Leader: > 0 } p ? p : null);
         Assert.Contains(unclean.Leader, followers);
         Assert.Equal(1L, await ProduceAllAcks(topic, PartitionTestSupport.Batch("new-leader")));
+        // The old leader's epoch wrote offsets 0-2; the new leader holds only offset 0 of it, so a wait for the lost suffix
+        // is answered "not persisted" while one for the shared record completes.
+        var leader2 = Grains.GetPartitionGrain(topic.Name, 0);
+        Assert.Equal(KafkaErrorCode.NotLeaderOrFollower, await leader2.AwaitReplication(topic.TopicId, 3, oldEpoch, TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.Equal(KafkaErrorCode.None, await leader2.AwaitReplication(topic.TopicId, 1, oldEpoch, TimeSpan.FromSeconds(5), CancellationToken.None));
 
         // The old leader returns as a follower: its divergent suffix (offsets 1-2) is truncated and replaced.
         await _cluster.StartAgainAsync(leader);
