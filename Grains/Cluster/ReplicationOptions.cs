@@ -10,8 +10,14 @@ public sealed class ReplicationOptions
     /// </summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long the registry waits for one topic's election before logging it as failed (the next round retries).</summary>
-    public TimeSpan ReconcileCallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long the registry waits for one topic's election before logging it as failed (the watcher retries a second
+    /// later, the periodic round after that). Short on purpose: while the registry waits, Orleans cannot finish
+    /// deactivating it (it drains running requests first), and a registry whose directory entry died with a silo is being
+    /// deactivated exactly then; a topic grain activating meanwhile asks that registry whether its topic exists and waits
+    /// for it, so the election it should run waited out this whole bound (seen as a 10 s stall after a leader's kill).
+    /// </summary>
+    public TimeSpan ReconcileCallTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often each silo refreshes the figures behind the replication metrics from the registry.</summary>
     public TimeSpan MetricsRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);

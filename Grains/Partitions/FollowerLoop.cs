@@ -186,7 +186,10 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(wait + FetchGrace);
         var command = new ReplicaFetchCommand(open.TopicId, grain.SiloId, partition.LeaderEpoch, open.Log.LogEndOffset, options.ReplicaFetchMaxBytes, wait);
-        var result = await grain.Grains.GetPartitionGrain(grain.Topic, grain.Partition).ReplicaFetch(command, timeout.Token);
+        // The token is cooperative (Orleans still waits for the answer of a call it delivered), so the wait is bounded
+        // here too: a fetch lost on its way must not stall this copy until Orleans' response timeout.
+        var result = await grain.Grains.GetPartitionGrain(grain.Topic, grain.Partition).ReplicaFetch(command, timeout.Token)
+            .WaitAsync(wait + FetchGrace + FetchGrace, _time, cancellationToken);
         if (cancellationToken.IsCancellationRequested || !ReferenceEquals(_log, open))
         {
             return Step.Continue;

@@ -308,7 +308,17 @@ public sealed partial class PartitionGrain
         {
             // Bounded so that a call lost with the controller's silo does not block ISR changes for Orleans' 30 s response
             // timeout; the next proposal reaches the controller's new activation.
-            var result = await Controller.AlterIsr(_partition, replication.LeaderId, replication.LeaderEpoch, isr).WaitAsync(ControlCallTimeout, _time);
+            PartitionStateResult result;
+            try
+            {
+                result = await Controller.AlterIsr(_partition, replication.LeaderId, replication.LeaderEpoch, isr).WaitAsync(ControlCallTimeout, _time);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                PartitionGrainLog.IsrChangeFailed(logger, _topic, _partition, string.Join(',', isr), ex.GetType().Name, ex.Message);
+                return;
+            }
+
             if (!ReferenceEquals(_open, open))
             {
                 return;
@@ -322,6 +332,11 @@ public sealed partial class PartitionGrain
             else if (result.Error is KafkaErrorCode.FencedLeaderEpoch or KafkaErrorCode.NotLeaderOrFollower or KafkaErrorCode.UnknownTopicOrPartition)
             {
                 StepDown($"the controller refused an ISR change with {result.Error}");
+            }
+            else if (result.Error != KafkaErrorCode.None)
+            {
+                // Proposed again on the next fetch or check; logged so that an ISR that never changes has a reason.
+                PartitionGrainLog.IsrChangeRefused(logger, _topic, _partition, string.Join(',', isr), result.Error);
             }
         }
         finally

@@ -32,6 +32,12 @@ internal static partial class PartitionGrainLog
     [LoggerMessage(EventId = 3341, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition}: ISR [{From}] -> [{To}]")]
     public static partial void IsrChanged(ILogger logger, string topic, int partition, string from, string to);
 
+    [LoggerMessage(EventId = 3346, Level = LogLevel.Warning, Message = "Partition {Topic}-{Partition}: the controller refused the ISR [{Proposed}] with {Error}; proposed again later")]
+    public static partial void IsrChangeRefused(ILogger logger, string topic, int partition, string proposed, Orleans.Kafka.Protocol.KafkaErrorCode error);
+
+    [LoggerMessage(EventId = 3347, Level = LogLevel.Warning, Message = "Partition {Topic}-{Partition}: proposing the ISR [{Proposed}] failed ({Kind}: {Reason}); proposed again later")]
+    public static partial void IsrChangeFailed(ILogger logger, string topic, int partition, string proposed, string kind, string reason);
+
     [LoggerMessage(EventId = 3342, Level = LogLevel.Information, Message = "Partition {Topic}-{Partition}: leader steps down ({Reason})")]
     public static partial void SteppedDown(ILogger logger, string topic, int partition, string reason);
 

@@ -83,8 +83,7 @@ public sealed partial class TopicGrain
         // A commit whose push to the registry failed is pushed again here (the registry's view feeds Metadata).
         if (_registryBehind)
         {
-            await GrainFactory.GetGrain<ITopicRegistrySync>(ITopicRegistryGrain.Key).TopicChanged(current);
-            _registryBehind = false;
+            PushToRegistryLater();
         }
 
         // Clusters without silo ids (test clusters) have nothing to elect against: replicas are not silos there.
@@ -187,11 +186,11 @@ public sealed partial class TopicGrain
     /// <summary>Silo ids that may hold replicas now (the live silos' ids in cluster mode).</summary>
     private HashSet<int> LiveBrokers() => [.. placement.AvailableBrokers()];
 
-    /// <summary>Persists the partitions' new states; null when the topic was deleted meanwhile.</summary>
+    /// <summary>Persists the partitions' new states and returns the committed topic; the registry learns of it in the background.</summary>
     private async Task<TopicInfo?> CommitPartitions(IReadOnlyList<PartitionInfo> changed)
     {
-        var result = await Commit(state.State.WithPartitionStates(changed));
-        return result.IsOk ? _info : null;
+        await PersistPartitionStates(state.State.WithPartitionStates(changed));
+        return _info;
     }
 
     private PartitionStateResult Answer(int partition, bool committed) =>

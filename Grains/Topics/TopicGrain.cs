@@ -22,8 +22,11 @@ public sealed partial class TopicGrain(
     /// <summary>The committed snapshot; null when this topic does not exist.</summary>
     private TopicInfo? _info;
 
-    /// <summary>True while the registry may not have <see cref="_info"/>: a commit's push to it failed.</summary>
+    /// <summary>True while the registry may not have <see cref="_info"/>: a push is due, running, or failed.</summary>
     private bool _registryBehind;
+
+    /// <summary>The background push of partition states to the registry (<see cref="PushToRegistryLater"/>), if any.</summary>
+    private Task? _push;
 
     /// <summary>How long a commit waits for the registry to take the new state before leaving it to the next Reconcile.</summary>
     private static readonly TimeSpan RegistryPushTimeout = TimeSpan.FromSeconds(3);
@@ -185,6 +188,7 @@ public sealed partial class TopicGrain(
     private async Task<AdminResult> Commit(TopicState next)
     {
         await Persist(next);
+        await WaitForBackgroundPush(); // one push at a time, so the registry never ends on an older state
 
         // Set until the registry confirms: if the push fails (its silo stopping, say), the next Reconcile pushes again,
         // since an election that finds nothing more to change would otherwise never tell the registry.
@@ -213,6 +217,56 @@ public sealed partial class TopicGrain(
         // Deleted while we were writing: the registry's Clear call follows and wipes this state.
         TopicLog.ChangeRacedWithDelete(logger, Name, next.TopicId);
         return UnknownTopic;
+    }
+
+    /// <summary>
+    /// Persists partition states (elections, claims, ISR changes) and leaves the registry push to the background: the
+    /// controller's decisions must not wait for the registry, whose activation may be moving off a dead silo (that wait,
+    /// up to <see cref="RegistryPushTimeout"/>, was most of a failover when the registry died with the leader). Readers of
+    /// leadership (placement, partitions, followers) ask this grain; the registry's copy feeds Metadata and catches up.
+    /// </summary>
+    private async Task PersistPartitionStates(TopicState next)
+    {
+        await Persist(next);
+        PushToRegistryLater();
+    }
+
+    /// <summary>Starts pushing the latest state unless a push is running (which then pushes again for this change).</summary>
+    private void PushToRegistryLater()
+    {
+        _registryBehind = true;
+        if (_push is null || _push.IsCompleted)
+        {
+            _push = PushLatestAsync();
+        }
+    }
+
+    private async Task PushLatestAsync()
+    {
+        var registry = GrainFactory.GetGrain<ITopicRegistrySync>(ITopicRegistryGrain.Key);
+        while (_registryBehind && _info is { } latest)
+        {
+            _registryBehind = false;
+            try
+            {
+                // A false answer means the topic was deleted meanwhile; the registry's Clear call follows and wipes this state.
+                await registry.TopicChanged(latest).WaitAsync(RegistryPushTimeout);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _registryBehind = true; // the next Reconcile starts it again
+                TopicLog.RegistryPushDeferred(logger, Name);
+                return;
+            }
+        }
+    }
+
+    private async Task WaitForBackgroundPush()
+    {
+        if (_push is { IsCompleted: false } push)
+        {
+            await push; // never throws: failures are logged and left to Reconcile
+        }
     }
 
     /// <summary>Writes the state; on failure the previous state is put back so nothing unpersisted is ever served.</summary>
