@@ -30,8 +30,9 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
 
     /// <summary>
     /// The issue's bound on the time from a leader's kill until producing resumes (test-tuned membership). Reported, not
-    /// asserted (timing targets are figures, not pass/fail): 24 kills measured after the fixes of this work resumed in
-    /// 1.5-7.5 s, median ~3.8 s, with two at 12.6 and 13.3 s. Over the bound, <c>OKAFKA_E2E_DUMP_DIR</c> keeps every silo's output.
+    /// asserted (timing targets are figures, not pass/fail): 48 kills in 16 runs resumed in 1.8-9.2 s, median 3.5 s (12 of
+    /// the runs with one core kept busy by another process). Over the bound, <c>OKAFKA_E2E_DUMP_DIR</c> keeps every
+    /// silo's output (<c>OKAFKA_E2E_SAVE_ALWAYS=1</c>: of a passing run too).
     /// </summary>
     private static readonly TimeSpan ResumeBound = TimeSpan.FromSeconds(10);
 
@@ -164,7 +165,8 @@ public sealed class ReplicationFaultTests(PostgresServer postgres, ITestOutputHe
             // An epoch bump renumbers unconfirmed batches: harmless only if none of them was appended. Reported always.
             var bumps = clientLog.Lines.Where(l => l.Contains("epoch bump", StringComparison.OrdinalIgnoreCase)).ToList();
             log.WriteLine($"producer client: {bumps.Count} log lines about epoch bumps{(bumps.Count > 0 ? ": " + string.Join(" | ", bumps.Take(5)) : "")}");
-            if (bumps.Count > 0)
+            // OKAFKA_E2E_SAVE_ALWAYS=1 keeps the silos' output of a passing run too (a developer reading a slow failover).
+            if (bumps.Count > 0 || Environment.GetEnvironmentVariable("OKAFKA_E2E_SAVE_ALWAYS") == "1")
             {
                 SaveClientLog(clientLog);
                 ClusterLogs.SaveFullOutput(cluster, log);
