@@ -35,8 +35,19 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
         Stop,
     }
 
-    /// <summary>The open copy: the log with its producer state and epoch history, for one topic id.</summary>
-    private sealed record FollowerLog(PartitionLog Log, ProducerStateTracker Producers, LeaderEpochCache Epochs, Guid TopicId, PartitionLogSettings Settings);
+    /// <summary>
+    /// The open copy: the log with its producer state and epoch history, for one topic id, opened with the topic configs
+    /// <see cref="Overrides"/>; <see cref="Compaction"/> runs for compacted topics (each copy cleans its own log, as
+    /// every Kafka replica runs its own log cleaner).
+    /// </summary>
+    private sealed record FollowerLog(
+        PartitionLog Log,
+        ProducerStateTracker Producers,
+        LeaderEpochCache Epochs,
+        Guid TopicId,
+        PartitionLogSettings Settings,
+        IReadOnlyDictionary<string, string> Overrides,
+        PartitionCompaction? Compaction);
 
     public bool IsRunning => _task is { IsCompleted: false };
 
@@ -73,7 +84,7 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
         }
         finally
         {
-            CloseLog();
+            await CloseLogAsync();
         }
 
         return _highWatermark;
@@ -103,7 +114,7 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
 
             if (step == Step.Stop)
             {
-                CloseLog();
+                await CloseLogAsync();
                 grain.LoopEnded(this);
                 return;
             }
@@ -133,27 +144,31 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
 
         if (_topic is not { } topic || grain.Partition >= topic.Partitions.Count)
         {
-            DropCopy(_log?.TopicId);
+            await DropCopyAsync(_log?.TopicId);
             return Step.Stop;
         }
 
         if (_log is { } stale && stale.TopicId != topic.TopicId)
         {
-            DropCopy(stale.TopicId); // the topic was deleted and created again under its name
+            await DropCopyAsync(stale.TopicId); // the topic was deleted and created again under its name
+        }
+        else if (_log is { } open0 && !PartitionGrain.SameConfigs(open0.Overrides, topic.ConfigOverrides))
+        {
+            await CloseLogAsync(); // a log's settings are fixed while it is open: reopened below with the new ones
         }
 
         var partition = topic.Partitions[grain.Partition];
         if (!partition.Replicas.Contains(grain.SiloId))
         {
             // Reassigned away (or never ours): this silo's copy goes.
-            DropCopy(topic.TopicId);
+            await DropCopyAsync(topic.TopicId);
             return Step.Stop;
         }
 
         if (partition.Leader == grain.SiloId)
         {
             // This silo leads: hand the directory to the leader grain, and make sure it is activated.
-            CloseLog();
+            await CloseLogAsync();
             _ = grain.Grains.GetPartitionGrain(grain.Topic, grain.Partition).GetOffsets();
             return Step.Stop;
         }
@@ -204,11 +219,11 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
                 return Step.Continue;
             case KafkaErrorCode.OffsetOutOfRange when open.Log.LogEndOffset < result.LogStartOffset:
                 // The leader deleted what this copy still misses (retention, DeleteRecords): start over at its log start.
-                ResetTo(open, result.LogStartOffset);
+                await ResetToAsync(open, result.LogStartOffset);
                 return Step.Continue;
             case KafkaErrorCode.OffsetOutOfRange when open.Log.LogEndOffset > result.LogEndOffset:
                 // Ahead of the leader after the epoch check: the suffix is not the leader's, drop it.
-                TruncateTo(open, result.LogEndOffset);
+                await TruncateToAsync(open, result.LogEndOffset);
                 return Step.Continue;
             default:
                 LogFetchRefused(Logger, grain.Topic, grain.Partition, result.Error, partition.LeaderEpoch, result.LeaderEpoch);
@@ -254,7 +269,7 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
 
         if (target < open.Log.LogEndOffset)
         {
-            TruncateTo(open, target);
+            await TruncateToAsync(open, target);
         }
     }
 
@@ -301,8 +316,10 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
         }
     }
 
-    private void TruncateTo(FollowerLog open, long offset)
+    private async Task TruncateToAsync(FollowerLog open, long offset)
     {
+        // No compaction pass may rewrite segments under a truncation: stopped first, started again on the result.
+        await StopCompactionAsync(open);
         LogTruncated(Logger, grain.Topic, grain.Partition, open.Log.LogEndOffset, offset);
         open.Log.TruncateTo(offset);
         open.Epochs.TruncateFromEnd(offset);
@@ -310,8 +327,9 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
         _highWatermark = Math.Min(_highWatermark, offset);
     }
 
-    private void ResetTo(FollowerLog open, long offset)
+    private async Task ResetToAsync(FollowerLog open, long offset)
     {
+        await StopCompactionAsync(open);
         LogTruncated(Logger, grain.Topic, grain.Partition, open.Log.LogEndOffset, offset);
         open.Log.TruncateFullyAndStartAt(offset);
         open.Epochs.Clear();
@@ -319,11 +337,36 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
         _highWatermark = -1;
     }
 
-    /// <summary>The producer state must not remember truncated batches: rebuild it from the log (as the tracker asks).</summary>
+    /// <summary>
+    /// The producer state must not remember truncated batches: rebuild it from the log (as the tracker asks); compaction,
+    /// stopped for the truncation, starts again.
+    /// </summary>
     private void ReloadProducers(FollowerLog open)
     {
         open.Producers.Dispose();
-        _log = open with { Producers = ProducerStateTracker.Load(open.Log, _time, Logger) };
+        _log = open with
+        {
+            Producers = ProducerStateTracker.Load(open.Log, _time, Logger),
+            Compaction = open.Compaction is null ? null : StartCompaction(open.Log, open.Overrides),
+        };
+    }
+
+    private PartitionCompaction? StartCompaction(PartitionLog log, IReadOnlyDictionary<string, string> overrides) =>
+        PartitionCompaction.StartIfCompacted(
+            log,
+            overrides,
+            TimeSpan.FromMilliseconds(Math.Max(1, grain.Options.LogCleanerBackoffMs)),
+            _time,
+            grain.CleanerLogger,
+            Logger,
+            $"{grain.Topic}-{grain.Partition} (replica)");
+
+    private static async Task StopCompactionAsync(FollowerLog open)
+    {
+        if (open.Compaction is { IsStopped: false } compaction)
+        {
+            await compaction.StopAsync();
+        }
     }
 
     private bool EnsureOpen(TopicInfo topic)
@@ -345,7 +388,8 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
             var log = PartitionLog.Open(grain.Directory, settings.Log, _time);
             try
             {
-                _log = new FollowerLog(log, ProducerStateTracker.Load(log, _time, Logger), LeaderEpochCache.Open(log), topic.TopicId, settings);
+                _log = new FollowerLog(log, ProducerStateTracker.Load(log, _time, Logger), LeaderEpochCache.Open(log), topic.TopicId, settings,
+                    topic.ConfigOverrides, StartCompaction(log, topic.ConfigOverrides));
             }
             catch
             {
@@ -364,7 +408,8 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
         return true;
     }
 
-    private void CloseLog()
+    /// <summary>Stops the copy's compaction (a pass in flight ends first), then closes the log and releases the directory.</summary>
+    private async Task CloseLogAsync()
     {
         if (_log is not { } open)
         {
@@ -372,26 +417,32 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
         }
 
         _log = null;
+        await StopCompactionAsync(open);
         open.Log.Dispose();
         open.Producers.Dispose();
         grain.Ownership.Release(grain.Directory, this);
     }
 
     /// <summary>Closes this copy and deletes its directory when it belongs to <paramref name="topicId"/>.</summary>
-    private void DropCopy(Guid? topicId)
+    private async Task DropCopyAsync(Guid? topicId)
     {
-        CloseLog();
+        await CloseLogAsync();
         if (topicId is { } id && !grain.Ownership.IsHeld(grain.Directory) && PartitionDirectory.DeleteIfOwnedBy(grain.Directory, id))
         {
             LogDropped(Logger, grain.Topic, grain.Partition);
         }
     }
 
-    /// <summary>Periodic: retention below the high watermark, time-based flush, producer expiry.</summary>
+    /// <summary>
+    /// Periodic: retention below the high watermark, time-based flush, producer expiry, a prompt compaction pass, and a
+    /// fresh read of the topic on the next step (so a config change reaches this copy, as the leader's maintenance does).
+    /// </summary>
     public Task RunMaintenance()
     {
+        _topic = null;
         if (_log is { } open)
         {
+            open.Compaction?.Kick();
             if (open.Settings.AllowsDeleteRecords && _highWatermark >= 0)
             {
                 open.Log.ApplyRetention(_highWatermark);

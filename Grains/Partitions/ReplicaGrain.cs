@@ -35,6 +35,8 @@ public sealed partial class ReplicaGrain(IOptions<BrokerOptions> options, ILogge
 
     internal ILogger Logger => logger;
 
+    internal ILogger<Storage.Compaction.LogCleaner>? CleanerLogger => ServiceProvider.GetService<ILogger<Storage.Compaction.LogCleaner>>();
+
     internal string Topic => _topic;
 
     internal int Partition => _partition;

@@ -177,16 +177,8 @@ public sealed class CompactionTests(PartitionClusterFixture fixture) : IClassFix
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private static byte[] KeyedBatch(CompressionType compression, params (string Key, string? Value)[] records)
-    {
-        var builder = new RecordBatchBuilder(compression);
-        foreach (var (key, value) in records)
-        {
-            builder.Add(Now(), Encoding.UTF8.GetBytes(key), value is null ? null : Encoding.UTF8.GetBytes(value));
-        }
-
-        return builder.Build();
-    }
+    private static byte[] KeyedBatch(CompressionType compression, params (string Key, string? Value)[] records) =>
+        PartitionTestSupport.KeyedBatch(compression, records);
 
     private static byte[] KeyedIdempotentBatch(long producerId, int sequence, string key, string value) =>
         new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = 0, BaseSequence = sequence }

@@ -44,6 +44,18 @@ internal static class PartitionTestSupport
         grains.GetPartitionGrain(topic.Name, partition);
 
     /// <summary>A batch of <paramref name="values"/> as a producer would send it (base offset 0).</summary>
+    /// <summary>One batch of keyed records (a null value is a tombstone).</summary>
+    public static byte[] KeyedBatch(CompressionType compression, params (string Key, string? Value)[] records)
+    {
+        var builder = new RecordBatchBuilder(compression);
+        foreach (var (key, value) in records)
+        {
+            builder.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), System.Text.Encoding.UTF8.GetBytes(key), value is null ? null : System.Text.Encoding.UTF8.GetBytes(value));
+        }
+
+        return builder.Build();
+    }
+
     public static byte[] Batch(params string[] values) => Batch(CompressionType.None, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), values);
 
     public static byte[] Batch(CompressionType compression, long timestamp, params string[] values)

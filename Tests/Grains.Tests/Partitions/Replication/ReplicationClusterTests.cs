@@ -21,6 +21,7 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
     {
         o.ReplicaLagTimeMaxMs = 3000;
         o.ReplicaFetchWaitMaxMs = 200;
+        o.LogCleanerBackoffMs = 200;
     });
 
     private IGrainFactory Grains => _cluster.Grains;
@@ -190,6 +191,71 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Followers_of_a_compacted_topic_compact_their_own_copies()
+    {
+        // One-record batches (~75 bytes) fill a 120-byte segment each, so every append closes the previous segment.
+        var topic = await CreateReplicatedTopic("compact", minInsync: 3, configs: new Dictionary<string, string?>
+        {
+            ["cleanup.policy"] = "compact",
+            ["segment.bytes"] = "120",
+            ["min.cleanable.dirty.ratio"] = "0.01",
+        });
+        const int writes = 8;
+        for (var i = 0; i < writes; i++)
+        {
+            await ProduceAllAcks(topic, PartitionTestSupport.KeyedBatch(Storage.Compression.CompressionType.None, (i % 2 == 0 ? "k1" : "k2", $"v{i}")));
+        }
+
+        // Every copy held all eight records once the ISR acknowledged them; each follower's own cleaner then drops the
+        // superseded values of its closed segments (Kafka runs a log cleaner on every replica, not only the leader).
+        var followers = topic.Partitions[0].Replicas.Where(r => r != topic.Partitions[0].Leader).ToArray();
+        foreach (var follower in followers)
+        {
+            var records = await Eventually(async () =>
+            {
+                await Task.Yield();
+                var copy = CopyRecords(_cluster.LogDirsOfSilo(follower), topic.Name);
+                return copy.Count < writes ? copy : null;
+            });
+            Assert.Contains(records, r => r.Key == "k1" && r.Value == "v6");
+            Assert.Contains(records, r => r.Key == "k2" && r.Value == "v7");
+            Assert.Equal(records.OrderBy(r => r.Offset).Select(r => r.Offset), records.Select(r => r.Offset));
+        }
+    }
+
+    /// <summary>(offset, key, value) of every record in a copy's segment files, read from disk (the copy stays open).</summary>
+    private static List<(long Offset, string Key, string? Value)> CopyRecords(string logDirs, string topic)
+    {
+        var result = new List<(long, string, string?)>();
+        var scratch = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (var segment in Directory.EnumerateFiles(Path.Combine(logDirs, $"{topic}-0"), "*.log").Order(StringComparer.Ordinal))
+        {
+            byte[] bytes;
+            using (var stream = new FileStream(segment, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            {
+                bytes = new byte[stream.Length];
+                stream.ReadExactly(bytes);
+            }
+
+            var span = bytes.AsSpan();
+            while (Storage.Records.RecordBatchHeader.TryRead(span, out var header) && header.TotalSize > Storage.Records.RecordBatchHeader.LogOverhead && header.TotalSize <= span.Length)
+            {
+                var records = Storage.Records.RecordBatch.GetRecords(span[..header.TotalSize], header, scratch);
+                while (records.MoveNext())
+                {
+                    var record = records.Current;
+                    result.Add((header.BaseOffset + record.OffsetDelta, System.Text.Encoding.UTF8.GetString(record.Key),
+                        record.ValueIsNull ? null : System.Text.Encoding.UTF8.GetString(record.Value)));
+                }
+
+                span = span[header.TotalSize..];
+            }
+        }
+
+        return result;
+    }
+
+    [Fact]
     public async Task Reassignment_moves_replicas_and_leadership_to_a_newly_added_silo_while_the_partition_keeps_serving()
     {
         var topic = await CreateReplicatedTopic("move", minInsync: 1, replicationFactor: 2);
@@ -227,11 +293,15 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
         await Eventually(() => Task.FromResult(Directory.Exists(removedDirectory) ? null : "gone"));
     }
 
-    private async Task<TopicInfo> CreateReplicatedTopic(string prefix, int minInsync, short replicationFactor = 3)
+    private async Task<TopicInfo> CreateReplicatedTopic(string prefix, int minInsync, short replicationFactor = 3, IReadOnlyDictionary<string, string?>? configs = null)
     {
         var name = $"{prefix}-{Guid.NewGuid():N}";
+        var all = new Dictionary<string, string?>(configs ?? new Dictionary<string, string?>())
+        {
+            ["min.insync.replicas"] = minInsync.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
         var created = await Grains.GetGrain<ITopicRegistryGrain>(ITopicRegistryGrain.Key).CreateTopic(
-            new CreateTopicSpec(name, 1, replicationFactor, null, new Dictionary<string, string?> { ["min.insync.replicas"] = minInsync.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+            new CreateTopicSpec(name, 1, replicationFactor, null, all),
             validateOnly: false);
         Assert.Equal(KafkaErrorCode.None, created.Error);
         Assert.Equal(replicationFactor, created.Topic!.Partitions[0].Replicas.Count);
