@@ -418,9 +418,10 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
 
         _log = null;
         await StopCompactionAsync(open);
+        var highWatermark = Math.Min(_highWatermark, open.Log.LogEndOffset);
         open.Log.Dispose();
         open.Producers.Dispose();
-        grain.Ownership.Release(grain.Directory, this);
+        grain.Ownership.Release(grain.Directory, this, highWatermark);
     }
 
     /// <summary>Closes this copy and deletes its directory when it belongs to <paramref name="topicId"/>.</summary>

@@ -149,7 +149,9 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         epochs.Assign(epoch, log.LogEndOffset);
         if (replication is null && Identity is { } me)
         {
-            var hw = Math.Clamp(initialHighWatermark, log.LogStartOffset, log.LogEndOffset);
+            // The best committed offset this silo knows: its follower copy's, or the previous leader activation's here.
+            var known = Math.Max(initialHighWatermark, Ownership.LastHighWatermark(_directory));
+            var hw = Math.Clamp(known, log.LogStartOffset, log.LogEndOffset);
             replication = new LeaderReplication(me.SiloId, committed, hw, log.LogEndOffset, NowMs, options.Value.ReplicaLagTimeMaxMs);
             replication.UpdateHighWatermark(log.LogEndOffset);
         }
@@ -183,7 +185,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         // The tracker snapshots on the log's Closing event, so the log closes first.
         open.Log.Dispose();
         open.Producers.Dispose();
-        Ownership.Release(_directory, this);
+        Ownership.Release(_directory, this, open.Replication?.HighWatermark ?? -1);
         Signal();
     }
 

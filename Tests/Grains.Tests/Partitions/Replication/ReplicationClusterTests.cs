@@ -191,6 +191,31 @@ public sealed class ReplicationClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_leader_reactivated_on_its_own_silo_keeps_the_high_watermark()
+    {
+        var topic = await CreateReplicatedTopic("reactivated", minInsync: 3);
+        for (var i = 0; i < 3; i++)
+        {
+            await ProduceAllAcks(topic, PartitionTestSupport.Batch($"r{i}"));
+        }
+
+        var leader = Grains.GetPartitionGrain(topic.Name, 0);
+        var before = await leader.GetReplicaState();
+        Assert.Equal(3, before.HighWatermark);
+
+        // What Orleans does to a leader whose directory entry died with another silo: deactivate it; the next call
+        // activates it again on the same silo, with a new epoch. Its followers have not fetched from it yet.
+        await leader.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        var after = await Eventually(async () => await leader.GetReplicaState() is { IsOpen: true } s && s.LeaderEpoch > before.LeaderEpoch ? s : null);
+
+        // The committed offsets stay readable (Kafka's high watermark never steps back for a client): a new consumer
+        // asking for the latest offset must not be sent back to the log start.
+        Assert.Equal(3, after.HighWatermark);
+        var latest = await leader.ListOffset(new ListOffsetCommand(topic.TopicId, OffsetSpec.Latest, FetchIsolation.ReadUncommitted, -1));
+        Assert.Equal(3, latest.Offset);
+    }
+
+    [Fact]
     public async Task Followers_of_a_compacted_topic_compact_their_own_copies()
     {
         // One-record batches (~75 bytes) fill a 120-byte segment each, so every append closes the previous segment.
