@@ -100,12 +100,49 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             await Task.WhenAll(options.SiloIds.Select(cluster.StartSiloAsync));
             await Task.WhenAll(options.GatewayIds.Select(cluster.StartGatewayAsync));
+            await cluster.WaitUntilEveryListenerNamesAllAsync();
             return cluster;
         }
         catch
         {
             await cluster.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits until Metadata from every listener names every listener as a broker. Gateways learn of each other through
+    /// their heartbeats (about a second); before that, two gateways can answer Metadata with different broker lists, and
+    /// librdkafka drops the handle of a broker that a later answer leaves out, failing what it had in flight there (seen:
+    /// a CreateTopics failing with "Broker handle destroyed without termination" right after start-up).
+    /// </summary>
+    private async Task WaitUntilEveryListenerNamesAllAsync()
+    {
+        var listeners = (Options.SiloKafkaListeners ? _silos.Values.AsEnumerable() : []).Concat(_gateways.Values).ToList();
+        var expected = listeners.Select(m => m.Id).Order().ToList();
+        var deadline = DateTime.UtcNow + StartPatience;
+        foreach (var member in listeners)
+        {
+            using var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = member.BootstrapServers })
+                .SetLogHandler((_, _) => { })
+                .Build();
+            var named = "nothing yet";
+            while (true)
+            {
+                try
+                {
+                    var brokers = await Task.Run(() => admin.GetMetadata(TimeSpan.FromSeconds(5)).Brokers.Select(b => b.BrokerId).Order().ToList());
+                    if (brokers.SequenceEqual(expected)) break;
+                    named = string.Join(',', brokers);
+                }
+                catch (Confluent.Kafka.KafkaException ex)
+                {
+                    named = ex.Message;
+                }
+
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"{member.Name}'s Metadata names brokers [{named}], not [{string.Join(',', expected)}]");
+                await Task.Delay(100);
+            }
         }
     }
 
