@@ -29,7 +29,10 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
     public Task<Dictionary<string, TopicInfo?>> ResolveNamesAsync(IEnumerable<string> names) =>
         ResolveAsync(names, _byName, ByNameAsync, StringComparer.Ordinal);
 
-    /// <summary>The registry's answer; when it fails or is slow, the topic grain's own (authoritative) state.</summary>
+    /// <summary>
+    /// The registry's answer; when it fails or is slow, the topic grain's own (authoritative) state. Each call has its
+    /// own <see cref="RegistryPatience"/>, so the fallback gets its full turn before the stale cache is tried.
+    /// </summary>
     private async Task<TopicInfo?> ByNameAsync(string name)
     {
         try
@@ -39,19 +42,19 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogStaleTopicServed(logger, ex, name);
-            return await grains.GetGrain<ITopicGrain>(name).GetInfo().ConfigureAwait(false);
+            return await grains.GetGrain<ITopicGrain>(name).GetInfo().WaitAsync(RegistryPatience, _time).ConfigureAwait(false);
         }
     }
 
     public Task<Dictionary<Guid, TopicInfo?>> ResolveIdsAsync(IEnumerable<Guid> ids) =>
-        ResolveAsync(ids, _byId, id => Registry.GetTopicById(id), EqualityComparer<Guid>.Default);
+        ResolveAsync(ids, _byId, id => Registry.GetTopicById(id).WaitAsync(RegistryPatience, _time), EqualityComparer<Guid>.Default);
 
     /// <summary>How long a registry lookup may take before a cached (even expired) answer is used instead.</summary>
     internal static readonly TimeSpan RegistryPatience = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Asks the registry; when it does not answer in time or fails (its silo just died and its activation is moving),
-    /// answers from the expired cache entry if there is one — a Kafka broker serves from its metadata cache too, and every
+    /// Runs a lookup (each bounded by <see cref="RegistryPatience"/>); when it does not answer in time or fails (the
+    /// registry's silo just died and its activation is moving), answers from the expired cache entry if there is one — a Kafka broker serves from its metadata cache too, and every
     /// partition call still carries the topic id, so a stale answer cannot touch the wrong data.
     /// </summary>
     private async Task<TopicInfo?> LookupOrStaleAsync<TKey>(TKey key, ConcurrentDictionary<TKey, (TopicInfo Info, long Expires)> cache, Func<TKey, Task<TopicInfo?>> lookup)
@@ -59,7 +62,7 @@ internal sealed partial class PartitionCalls(IGrainFactory grains, ILogger<Parti
     {
         try
         {
-            return await lookup(key).WaitAsync(RegistryPatience, _time).ConfigureAwait(false);
+            return await lookup(key).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && cache.TryGetValue(key, out var stale))
         {

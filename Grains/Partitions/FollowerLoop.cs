@@ -152,7 +152,7 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
         {
             await DropCopyAsync(stale.TopicId); // the topic was deleted and created again under its name
         }
-        else if (_log is { } open0 && !PartitionGrain.SameConfigs(open0.Overrides, topic.ConfigOverrides))
+        else if (_log is { } current && !PartitionGrain.SameConfigs(current.Overrides, topic.ConfigOverrides))
         {
             await CloseLogAsync(); // a log's settings are fixed while it is open: reopened below with the new ones
         }
@@ -352,14 +352,7 @@ internal sealed partial class FollowerLoop(ReplicaGrain grain)
     }
 
     private PartitionCompaction? StartCompaction(PartitionLog log, IReadOnlyDictionary<string, string> overrides) =>
-        PartitionCompaction.StartIfCompacted(
-            log,
-            overrides,
-            TimeSpan.FromMilliseconds(Math.Max(1, grain.Options.LogCleanerBackoffMs)),
-            _time,
-            grain.CleanerLogger,
-            Logger,
-            $"{grain.Topic}-{grain.Partition} (replica)");
+        PartitionCompaction.StartIfCompacted(log, overrides, grain.Options, _time, grain.Services, Logger, $"{grain.Topic}-{grain.Partition} (replica)");
 
     private static async Task StopCompactionAsync(FollowerLog open)
     {

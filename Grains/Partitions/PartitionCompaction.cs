@@ -90,6 +90,21 @@ internal sealed partial class PartitionCompaction
         return compaction;
     }
 
+    /// <summary>
+    /// <see cref="StartIfCompacted(PartitionLog, IReadOnlyDictionary{string, string}, TimeSpan, TimeProvider, ILogger{LogCleaner}?, ILogger, string)"/>
+    /// with the broker's <c>log.cleaner.backoff.ms</c> and the silo's cleaner logger: what the leader and follower copies use.
+    /// </summary>
+    public static PartitionCompaction? StartIfCompacted(
+        PartitionLog log, IReadOnlyDictionary<string, string> overrides, BrokerOptions broker, TimeProvider time, IServiceProvider services, ILogger logger, string name) =>
+        StartIfCompacted(
+            log,
+            overrides,
+            TimeSpan.FromMilliseconds(Math.Max(1, broker.LogCleanerBackoffMs)),
+            time,
+            (ILogger<LogCleaner>?)services.GetService(typeof(ILogger<LogCleaner>)),
+            logger,
+            name);
+
     /// <summary>Asks for a pass now instead of after the back-off; returns at once (a running pass is not repeated).</summary>
     public void Kick() => _wake.Writer.TryWrite(true);
 

@@ -136,14 +136,7 @@ public sealed partial class PartitionGrain(IOptions<BrokerOptions> options, ILog
         }
 
         var epoch = committed.LeaderEpoch;
-        var compaction = PartitionCompaction.StartIfCompacted(
-            log,
-            topic.ConfigOverrides,
-            TimeSpan.FromMilliseconds(Math.Max(1, options.Value.LogCleanerBackoffMs)),
-            _time,
-            ServiceProvider.GetService<ILogger<LogCleaner>>(),
-            logger,
-            $"{_topic}-{_partition}");
+        var compaction = PartitionCompaction.StartIfCompacted(log, topic.ConfigOverrides, options.Value, _time, ServiceProvider, logger, $"{_topic}-{_partition}");
         // The epoch history is rebuilt from the batches when its file is missing (logs written before it existed).
         epochs ??= LeaderEpochCache.Open(log);
         epochs.Assign(epoch, log.LogEndOffset);

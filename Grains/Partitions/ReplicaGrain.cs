@@ -35,7 +35,7 @@ public sealed partial class ReplicaGrain(IOptions<BrokerOptions> options, ILogge
 
     internal ILogger Logger => logger;
 
-    internal ILogger<Storage.Compaction.LogCleaner>? CleanerLogger => ServiceProvider.GetService<ILogger<Storage.Compaction.LogCleaner>>();
+    internal IServiceProvider Services => ServiceProvider;
 
     internal string Topic => _topic;
 
